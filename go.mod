@@ -1,0 +1,3 @@
+module github.com/phdkit/phdkit
+
+go 1.25
