@@ -71,6 +71,14 @@ func (f *Framer) MaxAPDU() int { return f.max }
 // call once it drops to zero.
 func (f *Framer) Buffered() int { return f.end - f.start }
 
+// Ready reports whether a whole APDU is buffered, so that the next ReadAPDU returns without
+// reading from the stream. A server answering APDUs writes its pending replies before a
+// ReadAPDU that is not Ready, and so answers a burst of requests with one write.
+func (f *Framer) Ready() bool {
+	n := f.end - f.start
+	return n >= APDUHeaderLen && n >= APDUHeaderLen+int(binary.BigEndian.Uint16(f.buf[f.start+2:]))
+}
+
 // ReadAPDU returns the next whole APDU, header included.
 //
 // The returned slice aliases the Framer's buffer: it is valid only until the next call to

@@ -403,3 +403,28 @@ func FuzzFramer(f *testing.F) {
 		}
 	})
 }
+
+func TestFramerReady(t *testing.T) {
+	stream, want := agentStream(loadSessions(t)[1])
+	f := NewFramer(bytes.NewReader(stream), 0)
+	if f.Ready() {
+		t.Fatal("Ready before any read")
+	}
+	for i := range want {
+		if _, err := f.ReadAPDU(); err != nil {
+			t.Fatal(err)
+		}
+		// bytes.Reader hands over everything in the first read: all later APDUs are buffered.
+		if got := f.Ready(); got != (i < len(want)-1) {
+			t.Errorf("after APDU %d Ready() = %v", i, got)
+		}
+	}
+	// A partial APDU is buffered but not ready.
+	f = NewFramer(bytes.NewReader(stream[:len(want[0])+5]), 0)
+	if _, err := f.ReadAPDU(); err != nil {
+		t.Fatal(err)
+	}
+	if f.Ready() || f.Buffered() != 5 {
+		t.Errorf("partial APDU: Ready() = %v, Buffered() = %d", f.Ready(), f.Buffered())
+	}
+}
