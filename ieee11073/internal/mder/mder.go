@@ -37,6 +37,7 @@ var (
 type Reader struct {
 	S     cryptobyte.String
 	total int
+	limit int // bytes that must remain after the innermost open value
 
 	// Field, Off and Err describe the first failure; Err is nil while all reads succeed.
 	Field string
@@ -108,6 +109,20 @@ func (r *Reader) Fixed(v *[]byte, n int, field string) bool {
 	return r.Fail(field, ErrShort)
 }
 
+// Remaining returns the number of bytes left in the innermost open value.
+func (r *Reader) Remaining() int { return len(r.S) - r.limit }
+
+// tooLong records a declared length n that does not fit: ErrShort when the input ends
+// first, ErrLength when the enclosing value ends first.
+//
+//go:noinline
+func (r *Reader) tooLong(n, back int, field string) bool {
+	if n > len(r.S) {
+		return r.FailAt(r.Offset()-back, field, ErrShort)
+	}
+	return r.FailAt(r.Offset()-back, field, ErrLength)
+}
+
 // Octets reads an OCTET STRING or ANY: a 16-bit length and that many bytes, aliasing the
 // input.
 func (r *Reader) Octets(v *[]byte, field string) bool {
@@ -115,60 +130,65 @@ func (r *Reader) Octets(v *[]byte, field string) bool {
 	if !r.S.ReadUint16(&n) {
 		return r.Fail(field, ErrShort)
 	}
-	if int(n) > len(r.S) {
-		return r.FailAt(r.Offset()-2, field, ErrShort)
+	if int(n) > len(r.S)-r.limit {
+		return r.tooLong(int(n), 2, field)
 	}
 	*v = r.S[:n:n]
 	r.S = r.S[n:]
 	return true
 }
 
-// Begin reads the 16-bit length of a nested value and returns end, the number of bytes that
-// will remain once the value has been read; pass it to End. It fails if the input is
-// shorter than the declared length.
-func (r *Reader) Begin(end *int, field string) bool {
+// Begin reads the 16-bit length of a nested value and opens it: reads that follow belong to
+// it until End. It stores in saved what End needs to close the value. It fails if the input,
+// or the enclosing value, is shorter than the declared length.
+func (r *Reader) Begin(saved *int, field string) bool {
 	var n uint16
 	if !r.S.ReadUint16(&n) {
 		return r.Fail(field, ErrShort)
 	}
-	if int(n) > len(r.S) {
-		return r.FailAt(r.Offset()-2, field, ErrShort)
+	if int(n) > len(r.S)-r.limit {
+		return r.tooLong(int(n), 2, field)
 	}
-	*end = len(r.S) - int(n)
+	*saved = r.limit
+	r.limit = len(r.S) - int(n)
 	return true
 }
 
-// End checks that the nested value opened by Begin has been read exactly.
-func (r *Reader) End(end int, field string) bool {
-	if len(r.S) == end {
+// End checks that the nested value opened by Begin has been read exactly, and closes it.
+func (r *Reader) End(saved int, field string) bool {
+	if len(r.S) == r.limit {
+		r.limit = saved
 		return true
 	}
 	return r.Fail(field, ErrLength)
 }
 
 // Seq reads the count and length of a SEQUENCE OF whose elements take at least min bytes
-// each; it returns the count and the end to pass to End. It fails early when count elements
+// each and opens it like Begin; close it with End. It fails early when count elements
 // cannot fit in length.
-func (r *Reader) Seq(count *int, end *int, min int, field string) bool {
+func (r *Reader) Seq(count *int, saved *int, min int, field string) bool {
 	var c, n uint16
-	if !r.S.ReadUint16(&c) || !r.S.ReadUint16(&n) {
+	if len(r.S) < 4 {
 		return r.Fail(field, ErrShort)
 	}
-	if int(n) > len(r.S) {
-		return r.FailAt(r.Offset()-2, field, ErrShort)
+	r.S.ReadUint16(&c)
+	r.S.ReadUint16(&n)
+	if int(n) > len(r.S)-r.limit {
+		return r.tooLong(int(n), 2, field)
 	}
 	if int(c)*min > int(n) {
 		return r.FailAt(r.Offset()-4, field, ErrCount)
 	}
 	*count = int(c)
-	*end = len(r.S) - int(n)
+	*saved = r.limit
+	r.limit = len(r.S) - int(n)
 	return true
 }
 
-// InSeq reports whether the cursor is still inside a value that ends at end; a SEQUENCE OF
-// element that starts past its end is a count mismatch.
-func (r *Reader) InSeq(end int, field string) bool {
-	if len(r.S) > end {
+// InSeq reports whether bytes remain in the innermost open value; a SEQUENCE OF element
+// that would start past its end is a count mismatch.
+func (r *Reader) InSeq(field string) bool {
+	if len(r.S) > r.limit {
 		return true
 	}
 	return r.Fail(field, ErrCount)
