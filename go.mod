@@ -1,3 +1,5 @@
 module github.com/phdkit/phdkit
 
-go 1.25
+go 1.25.0
+
+require golang.org/x/crypto v0.55.0
