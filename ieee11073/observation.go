@@ -202,78 +202,107 @@ func component(obj *ConfiguredObject, i int) Type {
 // appendValue interprets one attribute value of an observation; it reports false when the
 // value is malformed. Attributes it does not interpret are skipped.
 func appendValue(dst []Observation, obj *ConfiguredObject, person uint16, id OID, v []byte, st *obsState) ([]Observation, bool) {
-	if n := fixedAttrLen(id); n != 0 && len(v) != n {
-		return dst, false
-	}
 	switch id {
 	case MDCAttrNuValObsBasic:
-		o := newObs(obj, person)
-		o.Value = SFloat(binary.BigEndian.Uint16(v)).Float()
-		return append(dst, o), true
+		if len(v) != 2 {
+			return dst, false
+		}
+		dst = append(dst, Observation{Handle: obj.Handle, PersonID: person, Type: obj.Type, Unit: obj.Unit,
+			Value: SFloat(binary.BigEndian.Uint16(v)).Float()})
+		return dst, true
 	case MDCAttrNuValObsSimp:
-		o := newObs(obj, person)
-		o.Value = Float(binary.BigEndian.Uint32(v))
-		return append(dst, o), true
+		if len(v) != 4 {
+			return dst, false
+		}
+		dst = append(dst, Observation{Handle: obj.Handle, PersonID: person, Type: obj.Type, Unit: obj.Unit,
+			Value: Float(binary.BigEndian.Uint32(v))})
+		return dst, true
+	case MDCAttrTimeStampAbs:
+		return dst, len(v) == 8 && st.time.set(v)
+	case MDCAttrNuCmpdValObsBasic, MDCAttrNuCmpdValObsSimp, MDCAttrNuCmpdValObs:
+		return appendCompound(dst, obj, person, id, v)
 	case MDCAttrNuValObs:
+		if len(v) != 10 {
+			return dst, false
+		}
 		o := newObs(obj, person)
 		o.Type.Code = OID(binary.BigEndian.Uint16(v))
 		o.Status = binary.BigEndian.Uint16(v[2:])
 		o.Unit = OID(binary.BigEndian.Uint16(v[4:]))
 		o.Value = Float(binary.BigEndian.Uint32(v[6:]))
 		return append(dst, o), true
-	case MDCAttrNuCmpdValObsBasic, MDCAttrNuCmpdValObsSimp, MDCAttrNuCmpdValObs:
-		if len(v) < 4 {
-			return dst, false
-		}
-		count, length := int(binary.BigEndian.Uint16(v)), int(binary.BigEndian.Uint16(v[2:]))
-		w := 2
-		if id == MDCAttrNuCmpdValObsSimp {
-			w = 4
-		} else if id == MDCAttrNuCmpdValObs {
-			w = 10
-		}
-		if length != len(v)-4 || count*w != length {
-			return dst, false
-		}
-		v = v[4:]
-		for i := 0; i < count; i++ {
-			o := newObs(obj, person)
-			o.Type = component(obj, i)
-			p := v[i*w:]
-			switch w {
-			case 2:
-				o.Value = SFloat(binary.BigEndian.Uint16(p)).Float()
-			case 4:
-				o.Value = Float(binary.BigEndian.Uint32(p))
-			default:
-				o.Type.Code = OID(binary.BigEndian.Uint16(p))
-				o.Status = binary.BigEndian.Uint16(p[2:])
-				o.Unit = OID(binary.BigEndian.Uint16(p[4:]))
-				o.Value = Float(binary.BigEndian.Uint32(p[6:]))
-			}
-			dst = append(dst, o)
-		}
-		return dst, true
 	case MDCAttrEnumObsValSimpOID:
+		if len(v) != 2 {
+			return dst, false
+		}
 		o := newObs(obj, person)
 		o.Kind, o.Unit, o.Enum = ObservationEnumOID, 0, OID(binary.BigEndian.Uint16(v))
 		return append(dst, o), true
 	case MDCAttrEnumObsValSimpBitStr:
+		if len(v) != 4 {
+			return dst, false
+		}
 		o := newObs(obj, person)
 		o.Kind, o.Unit, o.Bits = ObservationEnumBits, 0, binary.BigEndian.Uint32(v)
 		return append(dst, o), true
 	case MDCAttrEnumObsValBasicBitStr:
+		if len(v) != 2 {
+			return dst, false
+		}
 		o := newObs(obj, person)
 		o.Kind, o.Unit, o.Bits = ObservationEnumBits, 0, uint32(binary.BigEndian.Uint16(v))
 		return append(dst, o), true
-	case MDCAttrTimeStampAbs:
-		return dst, st.time.set(v)
 	case MDCAttrTimeStampRel:
+		if len(v) != 4 {
+			return dst, false
+		}
 		st.relTime = RelativeTime(binary.BigEndian.Uint32(v))
 	case MDCAttrMsmtStat:
+		if len(v) != 2 {
+			return dst, false
+		}
 		st.status = binary.BigEndian.Uint16(v)
 	case MDCAttrUnitCode:
+		if len(v) != 2 {
+			return dst, false
+		}
 		st.unit = OID(binary.BigEndian.Uint16(v))
+	}
+	return dst, true
+}
+
+// appendCompound interprets a compound numeric value: a SEQUENCE OF SFLOAT, FLOAT or
+// NuObsValue whose parts are named by the object's MDCAttrIDPhysioList.
+func appendCompound(dst []Observation, obj *ConfiguredObject, person uint16, id OID, v []byte) ([]Observation, bool) {
+	if len(v) < 4 {
+		return dst, false
+	}
+	count, length := int(binary.BigEndian.Uint16(v)), int(binary.BigEndian.Uint16(v[2:]))
+	w := 2
+	if id == MDCAttrNuCmpdValObsSimp {
+		w = 4
+	} else if id == MDCAttrNuCmpdValObs {
+		w = 10
+	}
+	if length != len(v)-4 || count*w != length {
+		return dst, false
+	}
+	v = v[4:]
+	for i := 0; i < count; i++ {
+		o := Observation{Handle: obj.Handle, PersonID: person, Type: component(obj, i), Unit: obj.Unit}
+		p := v[i*w:]
+		switch w {
+		case 2:
+			o.Value = SFloat(binary.BigEndian.Uint16(p)).Float()
+		case 4:
+			o.Value = Float(binary.BigEndian.Uint32(p))
+		default:
+			o.Type.Code = OID(binary.BigEndian.Uint16(p))
+			o.Status = binary.BigEndian.Uint16(p[2:])
+			o.Unit = OID(binary.BigEndian.Uint16(p[4:]))
+			o.Value = Float(binary.BigEndian.Uint32(p[6:]))
+		}
+		dst = append(dst, o)
 	}
 	return dst, true
 }
