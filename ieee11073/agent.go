@@ -55,13 +55,14 @@ func (e *RemoteError) Error() string {
 // the standard's timeouts. An AgentConfig must not be modified after it is passed to
 // NewAgent.
 type AgentConfig struct {
-	// ConfigID is the dev-config-id the agent announces. Zero means Config.ConfigReportID
-	// when Config is set, otherwise 0x02BC.
+	// ConfigID is the dev-config-id the agent announces. Zero means Config.ID when Config
+	// is set, otherwise 0x02BC.
 	ConfigID ConfigID
-	// Config is the configuration report the agent sends when the manager does not know
-	// its configuration (an AARE with accepted-unknown-config). Nil means the package's
-	// standard configuration for ConfigID.
-	Config *ConfigReport
+	// Config is the agent's configuration: it lays out the reports SendObservations
+	// builds, and its report is sent when the manager does not know the configuration (an
+	// AARE with accepted-unknown-config). Nil means StandardConfiguration(ConfigID); an
+	// extended ConfigID needs a Config.
+	Config *Configuration
 
 	// SystemID is the agent's EUI-64 system identifier. Zero means 8 random octets.
 	SystemID [8]byte
@@ -92,8 +93,9 @@ type AgentConfig struct {
 // NewAgent starts the agent's goroutines: one reads APDUs, the other owns the association
 // state and serves the methods, which may be called from any goroutine.
 type Agent struct {
-	cfg  AgentConfig
-	conn net.Conn
+	cfg    AgentConfig
+	report ConfigReport // the configuration report sent on accepted-unknown-config
+	conn   net.Conn
 
 	reqs      chan *agentReq
 	frames    chan []byte   // reader → owner: one APDU, valid until frameDone
@@ -148,18 +150,24 @@ func NewAgent(c net.Conn, cfg AgentConfig) (*Agent, error) {
 	if cfg.ConfigID == 0 {
 		cfg.ConfigID = 0x02BC
 		if cfg.Config != nil {
-			cfg.ConfigID = cfg.Config.ConfigReportID
+			cfg.ConfigID = cfg.Config.ID
 		}
 	}
 	if !cfg.ConfigID.IsStandard() && !cfg.ConfigID.IsExtended() {
 		return nil, fmt.Errorf("ieee11073: AgentConfig.ConfigID %#04x is neither standard nor extended", uint16(cfg.ConfigID))
 	}
 	if cfg.Config == nil {
-		cfg.Config = StandardConfigReport(cfg.ConfigID)
-		if cfg.Config == nil && cfg.ConfigID.IsExtended() {
-			return nil, fmt.Errorf("ieee11073: AgentConfig.Config is required for extended configuration %#04x", uint16(cfg.ConfigID))
+		std, ok := StandardConfiguration(cfg.ConfigID)
+		if !ok {
+			return nil, fmt.Errorf("ieee11073: AgentConfig.Config is required for configuration %#04x", uint16(cfg.ConfigID))
 		}
+		cfg.Config = std
 	}
+	report, err := cfg.Config.Report()
+	if err != nil {
+		return nil, fmt.Errorf("ieee11073: AgentConfig.Config: %w", err)
+	}
+	report.ConfigReportID = cfg.ConfigID
 	if cfg.SystemID == [8]byte{} {
 		if _, err := rand.Read(cfg.SystemID[:]); err != nil {
 			return nil, err
@@ -167,6 +175,7 @@ func NewAgent(c net.Conn, cfg AgentConfig) (*Agent, error) {
 	}
 	a := &Agent{
 		cfg:       cfg,
+		report:    report,
 		conn:      c,
 		reqs:      make(chan *agentReq),
 		frames:    make(chan []byte),
@@ -556,7 +565,7 @@ func (l *agentLoop) fire(ev Event) {
 		e.EventTime = 0xFFFFFFFF
 		e.EventType = MDCNotiConfig
 		e.Info = nil
-		e.Report.Config = *l.a.cfg.Config
+		e.Report.Config = l.a.report
 		l.send(&l.out)
 	case EffectAnswerGet:
 		l.answerGet()

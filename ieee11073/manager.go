@@ -46,11 +46,12 @@ type ManagerConfig struct {
 	// association reaches Operating.
 	SkipMDSGet bool
 
-	// AcceptConfig decides whether an agent's extended configuration is acceptable; nil
-	// accepts every configuration that decodes. It runs on the association's goroutine.
-	// Accepted configurations are remembered by System ID and Config ID for the life of
-	// the Manager, so that the agent's next association skips the configuration step.
-	AcceptConfig func(info *AssociationInfo, report *ConfigReport) bool
+	// Configs looks up the configuration an agent announces in its AARQ (the standard ones,
+	// and the extended ones accepted before from the same System ID) and checks and
+	// remembers the configuration reports agents send; its Policy decides which extended
+	// configurations are supported. Nil means a Registry of the Manager's own, which
+	// accepts every well-formed configuration. A Registry may be shared by Managers.
+	Configs *Registry
 
 	// OnAssociate, when not nil, is called when an association reaches Operating.
 	OnAssociate func(info *AssociationInfo)
@@ -88,7 +89,10 @@ type AssociationInfo struct {
 	Extended   bool                      // the configuration was reported by the agent
 	MDS        AttributeList             // the MDS attributes from the GET, copied
 	Reports    uint64                    // event reports received in this association
-	Started    time.Time                 // when the AARQ arrived
+	// UnknownObjects counts the observations skipped because they name an object the
+	// configuration does not have.
+	UnknownObjects uint64
+	Started        time.Time // when the AARQ arrived
 }
 
 // Manager is the 20601 manager side: it serves any number of agents, each over its own
@@ -108,12 +112,7 @@ type Manager struct {
 	wg        sync.WaitGroup
 	shutdown  atomic.Bool
 
-	known sync.Map // knownConfigKey → *Configuration: accepted extended configurations
-}
-
-type knownConfigKey struct {
-	system [8]byte
-	config ConfigID
+	configs *Registry
 }
 
 // NewManager returns a Manager with configuration cfg.
@@ -133,8 +132,13 @@ func NewManager(cfg ManagerConfig) (*Manager, error) {
 	if cfg.ReleaseTimeout == 0 {
 		cfg.ReleaseTimeout = TimerRelease.DefaultTimeout()
 	}
+	configs := cfg.Configs
+	if configs == nil {
+		configs = new(Registry)
+	}
 	return &Manager{
 		cfg:       cfg,
+		configs:   configs,
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*managerConn]struct{}),
 	}, nil
@@ -723,7 +727,7 @@ func (c *managerConn) classifyAARQ() Event {
 	c.info.Assoc = *p
 	c.info.Assoc.SystemID = c.info.SystemID[:]
 	c.info.Assoc.OptionList = copyAttributes(nil, p.OptionList)
-	if cfg := c.m.lookupConfig(c.info.SystemID, p.DevConfigID); cfg != nil {
+	if cfg, ok := c.m.configs.Lookup(c.info.SystemID[:], p.DevConfigID); ok {
 		c.info.Config = cfg
 		c.info.Extended = p.DevConfigID.IsExtended()
 		return EventRxAARQKnown
@@ -751,19 +755,18 @@ func copyAttributes(dst, src AttributeList) AttributeList {
 	return dst
 }
 
-// checkConfig handles the agent's configuration report in CheckingConfig: it builds the
-// configuration, asks the application, answers the agent and moves on.
+// checkConfig handles the agent's configuration report in CheckingConfig: the Registry
+// checks it (and remembers it when accepted), the agent gets the answer, and the
+// association moves on.
 func (c *managerConn) checkConfig() {
 	d := &c.in.PRST
 	rep := &d.EventReport.Report.Config
-	result := ConfigResultAccepted
-	cfg, err := configurationFromReport(rep)
-	if err != nil || rep.ConfigReportID != c.info.ConfigID {
-		result = ConfigResultUnsupported
-	} else if h := c.m.cfg.AcceptConfig; h != nil && !h(&c.info, rep) {
-		result = ConfigResultUnsupported
+	var cfg *Configuration
+	result := ConfigResultUnsupported
+	if rep.ConfigReportID == c.info.ConfigID {
+		cfg, result, _ = c.m.configs.Register(c.info.SystemID[:], rep)
 	}
-	// Answer first: the response goes out before anything sent in the new state.
+	// The answer goes out before anything sent in the new state.
 	c.prst(d.InvokeID, MessageRORSConfirmedEventReport)
 	r := &c.out.PRST.EventReportResult
 	r.ObjHandle = d.EventReport.ObjHandle
@@ -776,8 +779,6 @@ func (c *managerConn) checkConfig() {
 		ev = EventConfigAccepted
 		c.info.Config = cfg
 		c.info.Extended = true
-		c.info.ConfigID = rep.ConfigReportID
-		c.m.known.Store(knownConfigKey{c.info.SystemID, rep.ConfigReportID}, cfg)
 	}
 	next, _, err := Next(RoleManager, c.state, ev)
 	if err != nil {
@@ -798,7 +799,12 @@ func (c *managerConn) handleReport() {
 	c.info.Reports++
 	if h := c.m.cfg.OnObservations; h != nil {
 		var err error
-		c.obs, err = decodeObservations(c.info.Config, ev, c.obs[:0])
+		c.obs, err = c.info.Config.Observations(c.obs[:0], ev)
+		if errors.Is(err, ErrUnknownHandle) {
+			// Some agents report objects their configuration lacks: keep the rest.
+			c.info.UnknownObjects += dropUnknownHandles(c.info.Config, &ev.Report)
+			c.obs, err = c.info.Config.Observations(c.obs[:0], ev)
+		}
 		if err == nil {
 			err = h(&c.info, ev, c.obs)
 		}
@@ -834,4 +840,43 @@ func (c *managerConn) handleResponse() {
 	if h := c.m.cfg.OnMDS; h != nil {
 		h(&c.info, c.info.MDS)
 	}
+}
+
+// dropUnknownHandles removes from a decoded scan report the observations of objects cfg
+// does not have, and returns how many it removed.
+func dropUnknownHandles(cfg *Configuration, info *EventInfo) uint64 {
+	var n uint64
+	keepFixed := func(l []ObservationScanFixed) []ObservationScanFixed {
+		out := l[:0]
+		for _, o := range l {
+			if cfg.Object(o.ObjHandle) != nil {
+				out = append(out, o)
+			} else {
+				n++
+			}
+		}
+		return out
+	}
+	keepVar := func(l []ObservationScan) []ObservationScan {
+		out := l[:0]
+		for _, o := range l {
+			if cfg.Object(o.ObjHandle) != nil {
+				out = append(out, o)
+			} else {
+				n++
+			}
+		}
+		return out
+	}
+	info.ScanFixed.Observations = keepFixed(info.ScanFixed.Observations)
+	info.ScanVar.Observations = keepVar(info.ScanVar.Observations)
+	for i := range info.ScanMPFixed.Persons {
+		p := &info.ScanMPFixed.Persons[i]
+		p.Observations = keepFixed(p.Observations)
+	}
+	for i := range info.ScanMPVar.Persons {
+		p := &info.ScanMPVar.Persons[i]
+		p.Observations = keepVar(p.Observations)
+	}
+	return n
 }

@@ -40,6 +40,7 @@ type recorder struct {
 	assoc   []AssociationInfo
 	mds     []AttributeList
 	reports int
+	obs     []Observation
 	ended   []error
 	endedCh chan error
 }
@@ -61,6 +62,7 @@ func (r *recorder) config(cfg ManagerConfig) ManagerConfig {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		r.reports++
+		r.obs = append(r.obs, obs...)
 		return nil
 	}
 	cfg.OnDisassociate = func(info *AssociationInfo, err error) {
@@ -146,6 +148,24 @@ func TestAgentManagerLoopback(t *testing.T) {
 	if rec.reports != 6 {
 		t.Errorf("manager delivered %d reports, want 6", rec.reports)
 	}
+	// Each report holds systolic, diastolic, mean and pulse.
+	if len(rec.obs) != 24 {
+		t.Fatalf("manager delivered %d observations, want 24", len(rec.obs))
+	}
+	wantObs := []struct {
+		code OID
+		unit OID
+		v    float64
+	}{{MDCPressBldNoninvSys, MDCDimMmhg, 120}, {MDCPressBldNoninvDia, MDCDimMmhg, 80}, {MDCPressBldNoninvMean, MDCDimMmhg, 93}, {MDCPulsRateNonInv, MDCDimBeatPerMin, 60}}
+	for i, w := range wantObs {
+		o := rec.obs[i]
+		if o.Type.Code != w.code || o.Unit != w.unit || o.Value.Float64() != w.v || o.Time.IsZero() {
+			t.Errorf("observation %d = %+v, want %v %v %v with a time", i, o, w.code, w.unit, w.v)
+		}
+	}
+	if got := rec.obs[4].Value.Float64(); got != 121 {
+		t.Errorf("second report's systolic = %v, want 121", got)
+	}
 	if len(rec.mds) != 1 {
 		t.Fatalf("OnMDS called %d times, want 1", len(rec.mds))
 	}
@@ -165,33 +185,30 @@ func TestAgentManagerLoopback(t *testing.T) {
 	}
 }
 
-// extConfig is an extended blood pressure configuration (the 20601 Annex H example shape).
-func extConfig(id ConfigID) *ConfigReport {
-	return &ConfigReport{
-		ConfigReportID: id,
-		Objects: []ConfigObject{{
-			Class:     MDCMocVmoMetricNu,
-			ObjHandle: 1,
-			Attributes: AttributeList{
-				{ID: MDCAttrIDType, Value: []byte{0x00, 0x02, 0x4A, 0x04}},
-				{ID: MDCAttrMetricSpecSmall, Value: []byte{0xF0, 0x40}},
-				{ID: MDCAttrUnitCode, Value: []byte{0x0F, 0x20}},
-			},
-		}},
+// extConfig is the extended blood pressure configuration of the published vector
+// config_report_bp_ext_4000 (three objects), under configuration id.
+func extConfig(t testing.TB, id ConfigID) *Configuration {
+	t.Helper()
+	rep := publishedAPDU(t, "config_report_bp_ext_4000").PRST.EventReport.Report.Config
+	cfg, err := ParseConfigReport(&rep)
+	if err != nil {
+		t.Fatal(err)
 	}
+	cfg.ID = id
+	return cfg
 }
 
 func TestManagerExtendedConfiguration(t *testing.T) {
 	rec := newRecorder()
 	var accepted int
 	cfg := rec.config(ManagerConfig{})
-	cfg.AcceptConfig = func(info *AssociationInfo, r *ConfigReport) bool {
+	cfg.Configs = &Registry{Policy: func(systemID []byte, c *Configuration) bool {
 		accepted++
-		return len(r.Objects) == 1
-	}
+		return len(c.Objects) == 3
+	}}
 	_, addr := testManager(t, cfg)
 	ctx := context.Background()
-	agentCfg := AgentConfig{Config: extConfig(0x4000), SystemID: [8]byte{1, 2, 3, 4, 5, 6, 7, 8}}
+	agentCfg := AgentConfig{Config: extConfig(t, 0x4000), SystemID: [8]byte{1, 2, 3, 4, 5, 6, 7, 8}}
 	for round := range 2 {
 		var states []State
 		agentCfg.OnStateChange = func(from, to State) { states = append(states, to) }
@@ -219,16 +236,16 @@ func TestManagerExtendedConfiguration(t *testing.T) {
 		<-rec.endedCh
 	}
 	if accepted != 1 {
-		t.Errorf("AcceptConfig called %d times, want 1", accepted)
+		t.Errorf("Policy called %d times, want 1", accepted)
 	}
 }
 
 func TestManagerRejectsConfiguration(t *testing.T) {
 	rec := newRecorder()
 	cfg := rec.config(ManagerConfig{})
-	cfg.AcceptConfig = func(*AssociationInfo, *ConfigReport) bool { return false }
+	cfg.Configs = &Registry{Policy: func([]byte, *Configuration) bool { return false }}
 	_, addr := testManager(t, cfg)
-	a := dialAgent(t, addr, AgentConfig{Config: extConfig(0x4001)})
+	a := dialAgent(t, addr, AgentConfig{Config: extConfig(t, 0x4001)})
 	err := a.Associate(context.Background())
 	if !errors.Is(err, ErrConfigRejected) {
 		t.Fatalf("Associate error = %v, want ErrConfigRejected", err)
