@@ -49,8 +49,8 @@ func TestBurstThroughRealBackend(t *testing.T) {
 	const addr = "C0:FF:EE:00:00:01"
 	records := storedBP(t, 50)
 	bus, err := fakebluez.Serve(daemon.Address, fakebluez.Device{Address: addr, Name: "BP cuff", Chars: []fakebluez.Char{
-		{Service: 0x180A, UUID: 0x2A29},                                // device information: manufacturer name
-		{Service: uint16(gatt.ServiceBloodPressure), UUID: 0x2A49},     // blood pressure feature
+		{Service: 0x180A, UUID: 0x2A29},                            // device information: manufacturer name
+		{Service: uint16(gatt.ServiceBloodPressure), UUID: 0x2A49}, // blood pressure feature
 		{Service: uint16(gatt.ServiceBloodPressure), UUID: uint16(gatt.BloodPressureMeasurement), Burst: records},
 	}})
 	require.NoError(t, err)
