@@ -56,7 +56,9 @@ type checker struct {
 	tree omadm.Tree
 }
 
-func leaf(s string) omadm.Value { return omadm.Value{Format: omadm.FormatChr, Type: "text/plain", Data: []byte(s)} }
+func leaf(s string) omadm.Value {
+	return omadm.Value{Format: omadm.FormatChr, Type: "text/plain", Data: []byte(s)}
+}
 
 var interior = omadm.Value{Format: omadm.FormatNode}
 

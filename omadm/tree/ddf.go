@@ -70,19 +70,19 @@ type DDF struct {
 
 // Desc describes one node.
 type Desc struct {
-	Name         string     // node name; empty for a node of any name
-	Path         string     // URI of the parent, for top-level nodes ("." when absent)
-	Access       Access     // allowed commands; zero allows all
-	DefaultValue *string    // DefaultValue, if any
-	Description  string     // Description text
+	Name         string       // node name; empty for a node of any name
+	Path         string       // URI of the parent, for top-level nodes ("." when absent)
+	Access       Access       // allowed commands; zero allows all
+	DefaultValue *string      // DefaultValue, if any
+	Description  string       // Description text
 	Format       omadm.Format // DFFormat (or RTProperties Format); FormatUnknown when absent
-	Occurrence   Occurrence // Occurrence; {1, 1} when absent
-	Permanent    bool       // Scope Permanent (Dynamic otherwise)
-	Title        string     // DFTitle
-	MIME         string     // DFType MIME
-	DDFName      string     // DFType DDFName
-	ACL          string     // RTProperties ACL
-	Value        *string    // TNDS Value, if any
+	Occurrence   Occurrence   // Occurrence; {1, 1} when absent
+	Permanent    bool         // Scope Permanent (Dynamic otherwise)
+	Title        string       // DFTitle
+	MIME         string       // DFType MIME
+	DDFName      string       // DFType DDFName
+	ACL          string       // RTProperties ACL
+	Value        *string      // TNDS Value, if any
 	Children     []*Desc
 
 	synthetic bool // stands for an ancestor of a top-level node; constrains nothing
