@@ -410,8 +410,9 @@ func (t *Tree) Describe(d *DDF) error {
 }
 
 // Import describes the tree with d (as Describe) and then creates, as the device itself,
-// every named node of d that does not exist yet: interior nodes, and leaves holding their
-// Value, else their DefaultValue, else nothing. RTProperties ACL and Title are applied to
+// every named node of d that does not exist yet and is required (Occurrence at least one)
+// or has a value: interior nodes, and leaves holding their Value, else their DefaultValue,
+// else nothing. RTProperties ACL and Title are applied to
 // the nodes created.
 func (t *Tree) Import(d *DDF) error {
 	if err := t.Describe(d); err != nil {
@@ -420,8 +421,8 @@ func (t *Tree) Import(d *DDF) error {
 	var create func(parent string, ds []*Desc) error
 	create = func(parent string, ds []*Desc) error {
 		for _, c := range ds {
-			if c.Name == "" {
-				continue
+			if c.Name == "" || (c.Occurrence.Min == 0 && c.Value == nil && c.DefaultValue == nil) {
+				continue // a node of any name, or an optional node with no value
 			}
 			uri := parent + "/" + omadm.EscapeName(c.Name)
 			v := omadm.Value{Format: c.Format, Type: c.typeName()}

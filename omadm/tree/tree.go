@@ -568,7 +568,7 @@ func (t *Tree) replace(server, uri string, v omadm.Value) error {
 	if err := checkValue(v); err != nil {
 		return pathErr("replace", uri, err)
 	}
-	old := *n.snapshotFields()
+	t.saveUndo(n)
 	n.data = append([]byte{}, v.Data...)
 	n.format = v.Format
 	if v.Type != "" {
@@ -576,7 +576,6 @@ func (t *Tree) replace(server, uri string, v omadm.Value) error {
 	}
 	n.touch(t.now())
 	t.log.put(n)
-	t.pushUndo(func() { n.restoreFields(&old); t.log.put(n) })
 	return t.commit()
 }
 
@@ -591,8 +590,13 @@ type fields struct {
 	verNo  uint16
 }
 
-func (n *node) snapshotFields() *fields {
-	return &fields{n.format, n.typ, n.data, n.acl, n.title, n.tstamp, n.verNo}
+// saveUndo records, inside an Atomic, how to restore the fields of n.
+func (t *Tree) saveUndo(n *node) {
+	if t.undo == nil {
+		return
+	}
+	old := fields{n.format, n.typ, n.data, n.acl, n.title, n.tstamp, n.verNo}
+	t.pushUndo(func() { n.restoreFields(&old); t.log.put(n) })
 }
 
 func (n *node) restoreFields(f *fields) {
@@ -621,21 +625,19 @@ func (t *Tree) replaceProp(server string, n *node, prop, val string) error {
 		if n.parent == nil && (val == "" || !aclKeepsRootAdd(val)) {
 			return omadm.ErrNotAllowed
 		}
-		old := *n.snapshotFields()
+		t.saveUndo(n)
 		n.acl = val
 		n.tstamp = t.now()
 		t.log.put(n)
-		t.pushUndo(func() { n.restoreFields(&old); t.log.put(n) })
 		return nil
 	case "Title":
 		if !allowed(n, rightReplace, server) {
 			return omadm.ErrPermission
 		}
-		old := *n.snapshotFields()
+		t.saveUndo(n)
 		n.title = val
 		n.touch(t.now())
 		t.log.put(n)
-		t.pushUndo(func() { n.restoreFields(&old); t.log.put(n) })
 		return nil
 	case "Name":
 		if !allowed(n, rightReplace, server) {
