@@ -265,7 +265,8 @@ func SplitURI(uri string) (path, query string) {
 }
 
 // CleanURI returns the canonical form of a valid uri: without the "./" prefix ("" for the
-// root), with %-escapes of unreserved characters decoded and hex digits in upper case. It
+// root), with %-escapes of unreserved characters other than "." decoded and hex digits in
+// upper case. It
 // allocates only when uri has an escape to rewrite.
 func CleanURI(uri string) string {
 	if uri == "." {
@@ -274,7 +275,7 @@ func CleanURI(uri string) string {
 	uri = strings.TrimPrefix(uri, "./")
 	for i := strings.IndexByte(uri, '%'); i >= 0 && i+2 < len(uri); {
 		a, b := uri[i+1], uri[i+2]
-		if unreserved(unhex(a)<<4|unhex(b)) || 'a' <= a && a <= 'f' || 'a' <= b && b <= 'f' {
+		if decodable(unhex(a)<<4|unhex(b)) || 'a' <= a && a <= 'f' || 'a' <= b && b <= 'f' {
 			return cleanSlow(uri)
 		}
 		j := strings.IndexByte(uri[i+3:], '%')
@@ -291,7 +292,7 @@ func cleanSlow(uri string) string {
 	for i := 0; i < len(uri); i++ {
 		if uri[i] == '%' && i+2 < len(uri) {
 			c := unhex(uri[i+1])<<4 | unhex(uri[i+2])
-			if unreserved(c) {
+			if decodable(c) {
 				b = append(b, c)
 			} else {
 				b = append(b, '%', upperHex(uri[i+1]), upperHex(uri[i+2]))
@@ -369,6 +370,10 @@ func upperHex(c byte) byte {
 	}
 	return c
 }
+
+// decodable reports whether CleanURI decodes an escape of c: an unreserved character
+// other than '.', which could turn a segment into "." or "..".
+func decodable(c byte) bool { return c != '.' && unreserved(c) }
 
 // unreserved reports whether c is an RFC 2396 unreserved character.
 func unreserved(c byte) bool {
