@@ -90,5 +90,5 @@ func replace10k(b *testing.B, writeThrough bool) {
 	}
 }
 
-func BenchmarkDelayedWrite(b *testing.B)  { replace10k(b, false) }
+func BenchmarkDelayedWrite(b *testing.B) { replace10k(b, false) }
 func BenchmarkWriteThrough(b *testing.B) { replace10k(b, true) }
