@@ -191,3 +191,37 @@ func TestParseXMLPrefixes(t *testing.T) {
 		}
 	}
 }
+
+func TestAllCommandsRoundTrip(t *testing.T) {
+	m := allCommands()
+	x, err := m.AppendXML(nil)
+	require.NoError(t, err)
+	var fromX SyncML
+	_, err = fromX.ParseXML(x)
+	require.NoError(t, err)
+	assert.Equal(t, m, fromX)
+	w, err := m.AppendWBXML(nil)
+	require.NoError(t, err)
+	var fromW SyncML
+	_, err = fromW.ParseWBXML(w)
+	require.NoError(t, err)
+	assert.Equal(t, m, fromW)
+	assert.Less(t, len(w), len(x)/2, "WBXML should be far smaller than XML")
+	// Decoding into a used message reuses and fully overwrites it.
+	_, err = fromW.ParseXML(readVectors(t)["oma-dm-protocol-auth-basic-challenge-pkg1.xml"])
+	require.NoError(t, err)
+	assert.Empty(t, fromW.Body.Commands)
+	assert.Nil(t, fromW.Hdr.Cred)
+}
+
+func TestStatusCodeString(t *testing.T) {
+	assert.Equal(t, "Chunked item accepted and buffered", StatusChunkAccepted.String())
+	assert.Equal(t, "Generic alert", AlertGeneric.String())
+	assert.Equal(t, "StatusCode(299)", StatusCode(299).String())
+	assert.Equal(t, "424", StatusSizeMismatch.Code())
+	assert.Equal(t, StatusNotFound, StatusOf(&StatusError{Code: StatusNotFound}))
+	assert.Equal(t, StatusCommandFailed, StatusOf(assert.AnError))
+	assert.Equal(t, StatusOK, StatusOf(nil))
+	assert.Equal(t, CmdExec, ParseCmdKind("Exec"))
+	assert.Equal(t, "Exec", CmdExec.String())
+}
