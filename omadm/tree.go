@@ -138,7 +138,7 @@ func (f Format) String() string {
 	if int(f) < len(formatNames) {
 		return formatNames[f]
 	}
-	return "Format(" + itoa(int(f)) + ")"
+	return "Format(" + itoa(int64(f)) + ")"
 }
 
 // ParseFormat returns the format named s ("chr", "int", "node", ...), ignoring case and
@@ -182,39 +182,43 @@ func (e *PathError) Error() string { return "omadm: " + e.Op + " " + e.Path + ":
 // Unwrap returns the underlying error.
 func (e *PathError) Unwrap() error { return e.Err }
 
-// TreeStatus returns the SyncML status code (OMA-TS-DM_RepPro §10) for the result of a
-// tree operation: 200 for nil, the code listed beside each sentinel error for errors
-// wrapping one, and 500 for any other error.
-func TreeStatus(err error) int {
+// TreeStatus returns the SyncML status code (OMA-TS-DM_Protocol §10) that answers a
+// command whose tree operation ended with err: StatusOK for nil, the Code of a
+// *StatusError, the code listed beside each sentinel error for errors wrapping one, and
+// StatusCommandFailed for any other error.
+func TreeStatus(err error) StatusCode {
+	var se *StatusError
 	switch {
 	case err == nil:
-		return 200
+		return StatusOK
+	case errors.As(err, &se):
+		return se.Code
 	case errors.Is(err, ErrAccepted):
-		return 202
+		return StatusAccepted
 	case errors.Is(err, ErrInvalid):
-		return 400
+		return StatusBadRequest
 	case errors.Is(err, ErrNotExist):
-		return 404
+		return StatusNotFound
 	case errors.Is(err, ErrNotAllowed):
-		return 405
+		return StatusCommandNotAllowed
 	case errors.Is(err, ErrNotSupported):
-		return 406
+		return StatusOptionalNotSupported
 	case errors.Is(err, ErrValueTooLarge):
-		return 413
+		return StatusRequestEntityTooLarge
 	case errors.Is(err, ErrURITooLong):
-		return 414
+		return StatusURITooLong
 	case errors.Is(err, ErrFormat):
-		return 415
+		return StatusUnsupportedMediaType
 	case errors.Is(err, ErrExist):
-		return 418
+		return StatusAlreadyExists
 	case errors.Is(err, ErrDeviceFull):
-		return 420
+		return StatusDeviceFull
 	case errors.Is(err, ErrPermission):
-		return 425
+		return StatusPermissionDenied
 	case errors.Is(err, ErrAtomicFailed):
-		return 507
+		return StatusAtomicFailed
 	}
-	return 500
+	return StatusCommandFailed
 }
 
 // ValidURI reports whether uri is a valid management tree URI without a query:
@@ -398,26 +402,4 @@ func segmentChar(c byte) bool {
 		return true
 	}
 	return false
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }

@@ -95,7 +95,7 @@ func TestFormat(t *testing.T) {
 func TestTreeStatus(t *testing.T) {
 	tests := []struct {
 		err  error
-		want int
+		want omadm.StatusCode
 	}{
 		{nil, 200},
 		{omadm.ErrAccepted, 202},
@@ -113,6 +113,7 @@ func TestTreeStatus(t *testing.T) {
 		{omadm.ErrAtomicFailed, 507},
 		{errors.New("other"), 500},
 		{&omadm.PathError{Op: "get", Path: "./x", Err: omadm.ErrNotExist}, 404},
+		{&omadm.StatusError{Code: omadm.StatusSizeMismatch}, 424},
 		{fmt.Errorf("wrapped: %w", &omadm.PathError{Op: "add", Path: "./x", Err: omadm.ErrExist}), 418},
 	}
 	for _, tt := range tests {
