@@ -664,7 +664,6 @@ func (ss *session) encode(m *SyncML, wbxml bool) []byte {
 	return b
 }
 
-
 // xmlChunkLen returns how many bytes of data fit in budget bytes of escaped XML text,
 // ending on a rune boundary.
 func xmlChunkLen(data string, budget int64) int64 {
