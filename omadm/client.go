@@ -101,8 +101,9 @@ type Client struct {
 	MaxMessages int
 
 	mu          sync.Mutex
-	nonce       []byte // from the server's last Chal: the device's next credentials use it
-	serverNonce []byte // the nonce the device last sent the server in a Chal
+	nonce       []byte   // from the server's last Chal: the device's next credentials use it
+	scheme      AuthType // the scheme the server last accepted or asked for
+	serverNonce []byte   // the nonce the device last sent the server in a Chal
 	sessions    uint64
 }
 
@@ -146,6 +147,9 @@ func (c *Client) Run(ctx context.Context, alert StatusCode, extra ...Command) (C
 		},
 		auth:      c.Auth,
 		serverMax: 1 << 40,
+	}
+	if c.scheme != AuthNone {
+		s.auth = c.scheme
 	}
 	s.report.SessionID = s.hdr.SessionID
 	pkg1 := append([]Command{{Kind: CmdAlert, Data: alert.Code()}, devInfo}, extra...)
@@ -397,7 +401,7 @@ func (s *clientSession) handle(in *SyncML, pkg1 []Command) (out []Command, final
 		code, _ := st.StatusCode()
 		if st.Chal != nil {
 			if a := ParseAuthType(st.Chal.Meta.Type); a != AuthNone {
-				s.auth = a
+				s.auth, s.c.scheme = a, a
 			}
 			if st.Chal.Meta.NextNonce != "" {
 				s.c.nonce = DecodeNonce(st.Chal.Meta.NextNonce)
@@ -417,6 +421,9 @@ func (s *clientSession) handle(in *SyncML, pkg1 []Command) (out []Command, final
 			return pkg1, true, false, nil
 		case code.Success():
 			s.authed = s.auth != AuthHMAC
+			if s.auth != AuthNone {
+				s.c.scheme = s.auth
+			}
 		}
 	}
 
