@@ -72,16 +72,26 @@ func (s *store) put(n *node) {
 	if s == nil {
 		return
 	}
-	s.pending = appendRecord(s.pending, putPayload(nil, n))
+	start := len(s.pending)
+	s.pending = putPayload(append(s.pending, 0, 0, 0, 0, 0, 0, 0, 0), n)
+	frame(s.pending, start)
 }
 
 func (s *store) del(path string) {
 	if s == nil {
 		return
 	}
-	p := append(make([]byte, 0, len(path)+6), 'D')
-	p = appendString(p, path)
-	s.pending = appendRecord(s.pending, p)
+	start := len(s.pending)
+	s.pending = appendString(append(s.pending, 0, 0, 0, 0, 0, 0, 0, 0, 'D'), path)
+	frame(s.pending, start)
+}
+
+// frame fills in the length and checksum of the record that starts at b[start:], whose
+// payload follows 8 bytes of room for them.
+func frame(b []byte, start int) {
+	p := b[start+8:]
+	binary.BigEndian.PutUint32(b[start:], uint32(len(p)))
+	binary.BigEndian.PutUint32(b[start+4:], crc32.Checksum(p, castagnoli))
 }
 
 func appendString(b []byte, s string) []byte {
@@ -548,7 +558,9 @@ func (s *store) compactBytes() int64 {
 // commit is called with Tree.mu held at the end of each change.
 func (s *store) commit(t *Tree) error {
 	if len(s.pending) > s.mark {
-		s.pending = appendRecord(s.pending, []byte{'C'})
+		start := len(s.pending)
+		s.pending = append(s.pending, 0, 0, 0, 0, 0, 0, 0, 0, 'C')
+		frame(s.pending, start)
 		s.mark = len(s.pending)
 	}
 	if !s.cfg.WriteThrough {
