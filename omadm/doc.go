@@ -1,0 +1,37 @@
+// Package omadm implements OMA Device Management 1.2 (SyncML DM): the message model, the
+// XML and WBXML codecs, authentication (syncml:auth-basic, syncml:auth-md5 and the
+// x-syncml-hmac transport MAC) and the server session engine over HTTP.
+//
+// # Messages
+//
+// A SyncML value is one message. ParseXML and ParseWBXML decode, Unmarshal picks the
+// codec from the first byte, and AppendXML and AppendWBXML encode:
+//
+//	var m omadm.SyncML
+//	if _, err := m.Unmarshal(body); err != nil {
+//		return err // a *DecodeError naming the field and offset
+//	}
+//	for _, c := range m.Body.Commands {
+//		fmt.Println(c.Kind, c.CmdID)
+//	}
+//	out, err := m.AppendWBXML(nil)
+//
+// # Server
+//
+// A Server runs management sessions over HTTP: it authenticates the device (with a
+// challenge when needed), sends the commands queued for it, collects statuses and
+// results, and reports them per device:
+//
+//	srv := &omadm.Server{Handler: h, Auth: omadm.AuthMD5, Credentials: creds}
+//	srv.Enqueue("IMEI:493005100592800", omadm.Command{Kind: omadm.CmdGet, ...})
+//	go srv.Serve(listener)
+//	defer srv.Shutdown(ctx)
+//
+// # Buffers and concurrency
+//
+// The decoders copy every string out of their input: a decoded SyncML never aliases the
+// input buffer, and it reuses the capacity of its Body.Commands slice (and of the Items
+// slices in it) from one decode to the next. A SyncML value is not safe for concurrent
+// use. A Server is safe for concurrent use; each session is owned by one goroutine, and
+// the HTTP handlers talk to it over channels.
+package omadm
