@@ -208,17 +208,22 @@ func ParseDecimal(s string) (Decimal, error) {
 	if neg {
 		d.Mant = -d.Mant
 	}
-	// Move trailing zeros into the exponent before range-checking it.
-	for d.Mant != 0 && d.Mant%10 == 0 {
+	// Move trailing zeros into the exponent as Normalize does, or back into the mantissa
+	// when the exponent is above range and the mantissa has room.
+	for d.Mant != 0 && d.Mant%10 == 0 && exp < 127 {
 		d.Mant /= 10
 		exp++
 	}
 	if d.Mant == 0 {
 		return Decimal{}, nil
 	}
+	for exp > 127 && d.Mant >= -(1<<63)/10 && d.Mant <= (1<<63-1)/10 {
+		d.Mant *= 10
+		exp--
+	}
 	if exp < -128 || exp > 127 {
 		return Decimal{}, fmt.Errorf("%w: decimal %q: exponent %d out of range", ErrMalformed, s, exp)
 	}
 	d.Exp = int8(exp)
-	return d.Normalize(), nil
+	return d, nil
 }
