@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -33,6 +34,7 @@ type katVector struct {
 	Signature string `json:"signature"`
 	Rand      string `json:"rand"` // bytes the sender draws: AEAD nonce prefix or legacy IV
 	Payload   string `json:"payload"`
+	Master    string `json:"argon2id_master,omitempty"` // Argon2id output, HKDF input
 	KeyID     string `json:"key_id,omitempty"`
 	Message   string `json:"message"`
 	// Negative vectors: open Message with OpenPassword / OpenSigText; expect Error.
@@ -108,6 +110,12 @@ func katKey(t *testing.T, v *katVector, password string, cache map[string]*Key) 
 	return k
 }
 
+func katMaster(v *katVector) []byte {
+	salt, _ := hex.DecodeString(v.Salt)
+	p := KDFParams{Time: v.Time, MemoryKiB: v.MemoryKiB, Threads: v.Threads}.withDefaults()
+	return argon2Master([]byte(v.Password), salt, p)
+}
+
 func katSeal(t *testing.T, v *katVector, key *Key) []byte {
 	t.Helper()
 	rnd, _ := hex.DecodeString(v.Rand)
@@ -138,6 +146,7 @@ func TestKnownAnswers(t *testing.T) {
 			if !key.Legacy() {
 				id := key.ID()
 				v.KeyID = hex.EncodeToString(id[:])
+				v.Master = hex.EncodeToString(katMaster(v))
 			}
 			v.Message = hex.EncodeToString(katSeal(t, v, key))
 		}
@@ -172,6 +181,9 @@ func TestKnownAnswers(t *testing.T) {
 				if id := key.ID(); hex.EncodeToString(id[:]) != v.KeyID {
 					t.Fatalf("key id = %x, want %s", id, v.KeyID)
 				}
+				if m := katMaster(v); hex.EncodeToString(m) != v.Master {
+					t.Fatalf("Argon2id master = %x, want %s", m, v.Master)
+				}
 			}
 			if got := hex.EncodeToString(katSeal(t, v, key)); got != v.Message {
 				t.Fatalf("sealed\n %s\nwant\n %s", got, v.Message)
@@ -200,4 +212,22 @@ func TestKnownAnswers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestKnownAnswersIndependent checks kat.json with testdata/katcheck.py, an implementation
+// written from the specifications on top of Python's pyca/cryptography (Debian package
+// python3-cryptography). It skips when python3 or the module is missing.
+func TestKnownAnswersIndependent(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not installed; the independent known-answer check needs python3 and python3-cryptography")
+	}
+	if err := exec.Command(py, "-c", "import cryptography").Run(); err != nil {
+		t.Skip("python3 lacks the cryptography module (Debian: python3-cryptography)")
+	}
+	out, err := exec.Command(py, filepath.Join("testdata", "katcheck.py"), filepath.Join("testdata", "kat.json")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("katcheck.py: %v\n%s", err, out)
+	}
+	t.Logf("%s", out)
 }

@@ -100,9 +100,14 @@ func DeriveKey(password, salt []byte, params KDFParams) (*Key, error) {
 		return nil, fmt.Errorf("%w: time %d (min %d), memory %d KiB (min %d, max %d)",
 			ErrWeakParams, p.Time, MinTime, p.MemoryKiB, MinMemoryKiB, MaxMemoryKiB)
 	}
-	master := argon2.IDKey(password, salt, p.Time, p.MemoryKiB, p.Threads, 32)
+	master := argon2Master(password, salt, p)
 	defer clear(master)
 	return keyFromMaster(master)
+}
+
+// argon2Master is the Argon2id step of DeriveKey: a 32-byte master secret.
+func argon2Master(password, salt []byte, p KDFParams) []byte {
+	return argon2.IDKey(password, salt, p.Time, p.MemoryKiB, p.Threads, 32)
 }
 
 func keyFromMaster(master []byte) (*Key, error) {
