@@ -38,8 +38,30 @@ func (s *Sender) sealLegacy(dst []byte, start int, payload []byte) []byte {
 	dst = append(dst, hdr...)
 	dst = append(dst, payload...)
 	dst = append(dst, s.lpad[:legacyHashLen+pad]...)
-	cipher.NewCBCEncrypter(s.key.des, s.ivb[:]).CryptBlocks(dst[ct:], dst[ct:])
+	cbcEncrypt(s.key.des, s.ivb[:], dst[ct:])
 	return dst
+}
+
+// cbcEncrypt encrypts buf in place in CBC mode (NIST SP 800-38A, 6.2); len(buf) is a
+// multiple of the block size. It is cipher.NewCBCEncrypter without the allocation.
+func cbcEncrypt(b cipher.Block, iv, buf []byte) {
+	prev := iv
+	for i := 0; i < len(buf); i += 8 {
+		blk := buf[i : i+8]
+		subtle.XORBytes(blk, blk, prev)
+		b.Encrypt(blk, blk)
+		prev = blk
+	}
+}
+
+// cbcDecrypt decrypts ct into dst (same length, not overlapping) in CBC mode.
+func cbcDecrypt(b cipher.Block, iv, dst, ct []byte) {
+	prev := iv
+	for i := 0; i < len(ct); i += 8 {
+		b.Decrypt(dst[i:i+8], ct[i:i+8])
+		subtle.XORBytes(dst[i:i+8], dst[i:i+8], prev)
+		prev = ct[i : i+8]
+	}
 }
 
 // openLegacy decrypts and verifies msg (whose length ParseHeader checked) and appends the
@@ -50,7 +72,7 @@ func openLegacy(dst, msg []byte, key *Key, sig *Signature) ([]byte, error) {
 	start := len(dst)
 	dst = grow(dst, len(ct))
 	plain := dst[start:]
-	cipher.NewCBCDecrypter(key.des, iv).CryptBlocks(plain, ct)
+	cbcDecrypt(key.des, iv, plain, ct)
 
 	// Check the padding without branching on its bytes.
 	n := len(plain)

@@ -103,12 +103,16 @@ func (st *replayState) accept(seq uint64) {
 // ErrReplay or ErrReordered from the time and sequence checks (made before any
 // cryptography, so a flood of old messages costs little); ErrTampered when authentication
 // fails. On error dst is returned unchanged in length and the replay state is unchanged.
-// Open allocates nothing for SuiteAEAD and SuiteMAC once it has seen the sender, and when
-// dst has room for the payload.
+// dst must not overlap msg.
+// Open allocates nothing once it has seen the sender, when dst has room for len(msg)
+// bytes.
 func (r *Receiver) Open(dst, msg []byte, key *Key, sig *Signature, now time.Time) ([]byte, Header, error) {
 	h, err := ParseHeader(msg)
 	if err != nil {
 		return dst, h, err
+	}
+	if key == nil || sig == nil {
+		return dst, h, errors.New("bmsig: Open: nil key or signature")
 	}
 	if key.legacy != (h.Suite == SuiteLegacy) {
 		return dst, h, ErrSuite

@@ -343,10 +343,10 @@ func TestSenderResume(t *testing.T) {
 }
 
 func TestSealOpenAllocs(t *testing.T) {
-	key, _ := keys(t)
 	sig := ComputePaper(paperExtremes())
 	payload := make([]byte, 1024)
-	for _, suite := range []Suite{SuiteAEAD, SuiteMAC} {
+	for _, sc := range suiteCases() {
+		suite, key := sc.suite, sc.key(t)
 		s, r := newPair(t, suite, key, &sig)
 		out := make([]byte, 0, 2048)
 		plain := make([]byte, 0, 2048)

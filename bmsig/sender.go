@@ -86,8 +86,8 @@ func (s *Sender) NextSeq() uint64 { return s.hdr.Seq }
 
 // Seal seals payload with the header (user, device, next sequence number, now) and the
 // current BM-signature, appends the message to dst and returns it. Seal allocates nothing
-// when dst has room for len(payload) + Suite.Overhead() bytes (SuiteAEAD and SuiteMAC).
-// The sequence number advances only when Seal succeeds.
+// when dst has room for len(payload) + Suite.Overhead() bytes.
+// The sequence number advances only when Seal succeeds. dst must not overlap payload.
 func (s *Sender) Seal(dst, payload []byte, now time.Time) ([]byte, error) {
 	if s.hdr.Seq == math.MaxUint64 {
 		return dst, ErrSequenceExhausted
