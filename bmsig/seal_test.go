@@ -343,6 +343,9 @@ func TestSenderResume(t *testing.T) {
 }
 
 func TestSealOpenAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under the race detector")
+	}
 	sig := ComputePaper(paperExtremes())
 	payload := make([]byte, 1024)
 	for _, sc := range suiteCases() {
@@ -368,5 +371,41 @@ func TestSealOpenAllocs(t *testing.T) {
 		}); n != 0 {
 			t.Errorf("%v: Open allocates %v times, want 0", suite, n)
 		}
+	}
+}
+
+// TestKeyConcurrentUse shares one Key between goroutines that each own a Sender and a
+// Receiver (run it with -race).
+func TestKeyConcurrentUse(t *testing.T) {
+	key, _ := keys(t)
+	sig := ComputePaper(paperExtremes())
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Go(func() {
+			suite := []Suite{SuiteAEAD, SuiteMAC}[g%2]
+			s, err := NewSender(SenderConfig{Key: key, Suite: suite, User: uint64(g)})
+			if err != nil {
+				errs <- err
+				return
+			}
+			s.SetSignature(&sig)
+			r, _ := NewReceiver(ReceiverConfig{})
+			for i := range 200 {
+				m, err := s.Seal(nil, []byte{byte(i)}, t0)
+				if err == nil {
+					_, _, err = r.Open(nil, m, key, &sig, t0)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
