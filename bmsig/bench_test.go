@@ -22,9 +22,11 @@ func BenchmarkSeal(b *testing.B) {
 			out := make([]byte, 0, sz.n+SuiteAEAD.Overhead())
 			b.SetBytes(int64(sz.n))
 			b.ReportAllocs()
+			start := cpuTime()
 			for b.Loop() {
 				out, _ = s.Seal(out[:0], payload, t0)
 			}
+			reportCPU(b, start)
 		})
 	}
 }
@@ -41,6 +43,7 @@ func BenchmarkOpen(b *testing.B) {
 			now := t0.Add(time.Second)
 			b.SetBytes(int64(sz.n))
 			b.ReportAllocs()
+			start := cpuTime()
 			for b.Loop() {
 				delete(r.senders, id) // forget the message so it opens again
 				var err error
@@ -48,6 +51,7 @@ func BenchmarkOpen(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, start)
 		})
 	}
 }
@@ -62,20 +66,24 @@ func BenchmarkRawXChaCha20Poly1305_1KiB(b *testing.B) {
 	b.Run("Seal", func(b *testing.B) {
 		b.SetBytes(1024)
 		b.ReportAllocs()
+		start := cpuTime()
 		for b.Loop() {
 			out = aead.Seal(out[:0], nonce, payload, nil)
 		}
+		reportCPU(b, start)
 	})
 	ct := aead.Seal(nil, nonce, payload, nil)
 	b.Run("Open", func(b *testing.B) {
 		b.SetBytes(1024)
 		b.ReportAllocs()
+		start := cpuTime()
 		for b.Loop() {
 			var err error
 			if out, err = aead.Open(out[:0], nonce, ct, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
+		reportCPU(b, start)
 	})
 }
 
@@ -87,9 +95,11 @@ func BenchmarkSealMAC1KiB(b *testing.B) {
 	out := make([]byte, 0, 1024+SuiteMAC.Overhead())
 	b.SetBytes(1024)
 	b.ReportAllocs()
+	start := cpuTime()
 	for b.Loop() {
 		out, _ = s.Seal(out[:0], payload, t0)
 	}
+	reportCPU(b, start)
 }
 
 func BenchmarkSealLegacy1KiB(b *testing.B) {
@@ -99,9 +109,11 @@ func BenchmarkSealLegacy1KiB(b *testing.B) {
 	out := make([]byte, 0, 1024+SuiteLegacy.Overhead())
 	b.SetBytes(1024)
 	b.ReportAllocs()
+	start := cpuTime()
 	for b.Loop() {
 		out, _ = s.Seal(out[:0], payload, t0)
 	}
+	reportCPU(b, start)
 }
 
 // BenchmarkSignatureUpdate measures one measurement folded into a Tracker (four types, a
@@ -119,9 +131,11 @@ func BenchmarkSignatureUpdate(b *testing.B) {
 		step()
 	}
 	b.ReportAllocs()
+	start := cpuTime()
 	for b.Loop() {
 		step()
 	}
+	reportCPU(b, start)
 }
 
 // BenchmarkSignatureCompute measures producing the signature from a Tracker's window.
@@ -133,16 +147,20 @@ func BenchmarkSignatureCompute(b *testing.B) {
 		_ = tr.Add(uint32(codePulse+i%4), at, dec(int64(60+i%50), 0))
 	}
 	b.ReportAllocs()
+	start := cpuTime()
 	for b.Loop() {
 		_ = tr.Signature(at)
 	}
+	reportCPU(b, start)
 }
 
 func BenchmarkDeriveKeyDefault(b *testing.B) {
 	b.ReportAllocs()
+	start := cpuTime()
 	for b.Loop() {
 		if _, err := DeriveKey([]byte("correct horse"), testSalt, KDFParams{}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, start)
 }

@@ -41,7 +41,6 @@ type Sender struct {
 	nonce  [NonceSize]byte         // scratch
 	lpad   [legacyHashLen + 8]byte // legacy scratch: digest and padding
 	ivb    [LegacyIVSize]byte      // legacy scratch
-	_      [0]func()               // not comparable
 }
 
 // NewSender returns a Sender for cfg. It reads the nonce prefix from cfg.Rand.
