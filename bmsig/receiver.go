@@ -29,7 +29,9 @@ const MaxReorderWindow = 64
 // the highest accepted sequence number and which of the 63 before it were accepted; that
 // state persists through MarshalBinary and UnmarshalBinary.
 //
-// A Receiver is not safe for concurrent use: one goroutine owns it.
+// Create one with NewReceiver; a zero Receiver only serves as a target for UnmarshalBinary
+// in tools that inspect saved state. A Receiver is not safe for concurrent use: one
+// goroutine owns it.
 type Receiver struct {
 	maxAge, maxSkew time.Duration
 	window          uint64
