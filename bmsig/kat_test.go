@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -97,7 +98,7 @@ func katKey(t *testing.T, v *katVector, password string, cache map[string]*Key) 
 	if v.Suite == "legacy" {
 		return LegacyKey([]byte(password))
 	}
-	id := password + "|" + v.Salt + "|" + string(rune(v.Time)) + string(rune(v.MemoryKiB)) + string(rune(v.Threads))
+	id := fmt.Sprint(password, "|", v.Salt, "|", v.Time, "|", v.MemoryKiB, "|", v.Threads)
 	if k := cache[id]; k != nil {
 		return k
 	}
@@ -110,10 +111,19 @@ func katKey(t *testing.T, v *katVector, password string, cache map[string]*Key) 
 	return k
 }
 
+var katMasters = map[string][]byte{}
+
+// katMaster returns the Argon2id master secret of v's password (computed once per inputs).
 func katMaster(v *katVector) []byte {
-	salt, _ := hex.DecodeString(v.Salt)
 	p := KDFParams{Time: v.Time, MemoryKiB: v.MemoryKiB, Threads: v.Threads}.withDefaults()
-	return argon2Master([]byte(v.Password), salt, p)
+	id := fmt.Sprint(v.Password, "|", v.Salt, "|", p)
+	if m, ok := katMasters[id]; ok {
+		return m
+	}
+	salt, _ := hex.DecodeString(v.Salt)
+	m := argon2Master([]byte(v.Password), salt, p)
+	katMasters[id] = m
+	return m
 }
 
 func katSeal(t *testing.T, v *katVector, key *Key) []byte {
