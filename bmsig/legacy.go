@@ -3,6 +3,7 @@ package bmsig
 import (
 	"crypto/cipher"
 	"crypto/subtle"
+	"slices"
 
 	"github.com/phdkit/phdkit/bmsig/internal/sha512iv"
 )
@@ -70,7 +71,7 @@ func openLegacy(dst, msg []byte, key *Key, sig *Signature) ([]byte, error) {
 	iv := msg[HeaderSize : HeaderSize+LegacyIVSize]
 	ct := msg[HeaderSize+LegacyIVSize:]
 	start := len(dst)
-	dst = grow(dst, len(ct))
+	dst = slices.Grow(dst, len(ct))[:start+len(ct)]
 	plain := dst[start:]
 	cbcDecrypt(key.des, iv, plain, ct)
 

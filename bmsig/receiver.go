@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -147,15 +148,14 @@ func (r *Receiver) Open(dst, msg []byte, key *Key, sig *Signature, now time.Time
 		m.Write(msg[:HeaderSize])
 		m.Write(sig[:])
 		m.Write(body)
-		dst = grow(dst, MACTagSize)
-		tag := m.Sum(dst[:start])
+		tag := m.Sum(slices.Grow(dst, len(body)+MACTagSize))
 		key.putMAC(m)
 		ok := subtle.ConstantTimeCompare(tag[start:], msg[len(msg)-MACTagSize:]) == 1
 		clear(tag[start:])
 		if !ok {
 			return dst[:start], h, ErrTampered
 		}
-		dst = append(dst[:start], body...)
+		dst = append(tag[:start], body...) // tag's backing array has room for body
 	case SuiteLegacy:
 		dst, err = openLegacy(dst, msg, key, sig)
 		if err != nil {

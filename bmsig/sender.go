@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -43,7 +44,8 @@ type Sender struct {
 	ivb    [LegacyIVSize]byte      // legacy scratch
 }
 
-// NewSender returns a Sender for cfg. It reads the nonce prefix from cfg.Rand.
+// NewSender returns a Sender for cfg. It reads the nonce prefix from cfg.Rand. Until
+// SetSignature is called, messages are bound to the all-zero BM-signature.
 func NewSender(cfg SenderConfig) (*Sender, error) {
 	if cfg.Key == nil {
 		return nil, errors.New("bmsig: SenderConfig.Key is nil")
@@ -93,7 +95,7 @@ func (s *Sender) Seal(dst, payload []byte, now time.Time) ([]byte, error) {
 	}
 	s.hdr.Time = now
 	start := len(dst)
-	dst = grow(dst, HeaderSize)
+	dst = slices.Grow(dst, len(payload)+s.suite.Overhead())[:start+HeaderSize]
 	s.hdr.put(dst[start:])
 	hdr := dst[start : start+HeaderSize]
 	switch s.suite {
@@ -119,14 +121,4 @@ func (s *Sender) Seal(dst, payload []byte, now time.Time) ([]byte, error) {
 	}
 	s.hdr.Seq++
 	return dst, nil
-}
-
-// grow extends b by n bytes, reallocating only when its capacity is short.
-func grow(b []byte, n int) []byte {
-	if cap(b)-len(b) < n {
-		nb := make([]byte, len(b), 2*cap(b)+n)
-		copy(nb, b)
-		b = nb
-	}
-	return b[:len(b)+n]
 }
