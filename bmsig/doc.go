@@ -12,7 +12,8 @@
 // types keyed by ISO/IEEE 11073 nomenclature code in ascending order, values as exact
 // decimals (Decimal, never binary floating point). Tracker maintains it incrementally as
 // measurements arrive, over a sliding window of calendar months: two monotonic deques per
-// type make each measurement O(1) amortised and let old extremes expire.
+// type make each measurement O(1) amortised (after a binary search over the
+// user's types) and let old extremes expire.
 //
 // The published scheme's example, highest/lowest blood pressure 120/80, glucose 110/70,
 // pulse 100/60 and body fat 20/15, gives SHA512(120, 80, 110, 70, 100, 60, 20, 15).
