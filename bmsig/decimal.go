@@ -30,7 +30,7 @@ func (d Decimal) Normalize() Decimal {
 	return d
 }
 
-// sign returns -1, 0 or +1 and the magnitude of the mantissa.
+// abs returns the sign (-1, 0 or +1) and the magnitude of the mantissa.
 func (d Decimal) abs() (int, uint64) {
 	switch {
 	case d.Mant < 0:

@@ -46,6 +46,7 @@ type DecodeError struct {
 	Err    error  // ErrMalformed, possibly wrapped with detail
 }
 
+// Error names the field and offset that failed.
 func (e *DecodeError) Error() string {
 	return "bmsig: decoding " + e.Field + " at offset " + strconv.Itoa(e.Offset) + ": " + e.Err.Error()
 }

@@ -26,6 +26,7 @@ var suiteNames = [...]string{
 	SuiteLegacy: "legacy SHA-512/DES-CBC",
 }
 
+// String returns the suite's name.
 func (s Suite) String() string {
 	if s != 0 && int(s) < len(suiteNames) {
 		return suiteNames[s]
