@@ -3,6 +3,8 @@ package bmsig
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -407,5 +409,38 @@ func TestKeyConcurrentUse(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestErrorsCarryNoSecrets collects the errors of rejected messages and checks that none
+// quotes the password, the BM-signature or the payload.
+func TestErrorsCarryNoSecrets(t *testing.T) {
+	sig := ComputePaper(paperExtremes())
+	other := sig
+	other[5] ^= 4
+	secrets := []string{"correct horse", fmt.Sprintf("%x", sig[:8]), fmt.Sprintf("%x", other[:8]), "SECRET-PAYLOAD"}
+	for _, sc := range suiteCases() {
+		s, r := newPair(t, sc.suite, sc.key(t), &sig)
+		msg, _ := s.Seal(nil, []byte("SECRET-PAYLOAD"), t0)
+		var errs []error
+		_, _, err := r.Open(nil, msg, sc.wrong(t), &sig, t0)
+		errs = append(errs, err)
+		_, _, err = r.Open(nil, msg, sc.key(t), &other, t0)
+		errs = append(errs, err)
+		_, _, err = r.Open(nil, msg[:len(msg)-1], sc.key(t), &sig, t0)
+		errs = append(errs, err)
+		_, _, _ = r.Open(nil, msg, sc.key(t), &sig, t0)
+		_, _, err = r.Open(nil, msg, sc.key(t), &sig, t0)
+		errs = append(errs, err)
+		for _, err := range errs {
+			if err == nil {
+				t.Fatalf("%v: a bad message was accepted", sc.suite)
+			}
+			for _, sec := range secrets {
+				if strings.Contains(err.Error(), sec) {
+					t.Errorf("%v: error %q contains a secret", sc.suite, err)
+				}
+			}
+		}
 	}
 }
