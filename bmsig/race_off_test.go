@@ -1,0 +1,5 @@
+//go:build !race
+
+package bmsig
+
+const raceEnabled = false
