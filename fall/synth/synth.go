@@ -32,17 +32,17 @@ type Activity uint8
 
 // Daily activities (negatives, several of them hard) and falls (positives).
 const (
-	ActivityStanding   Activity = iota + 1 // standing with postural sway
-	ActivityWalking                        // standing, then walking at 1.6–2.2 steps/s
-	ActivitySitHard                        // dropping hard onto a chair: dip and impact, ends inclined
-	ActivityLieDown                        // lying down slowly onto a bed: ends lying, no impact
-	ActivityJumping                        // two to five jumps: flight near 0 g, landings of 3–5 g
-	ActivityStumbling                      // walking, a trip with dip and impact, caught upright
-	FallForward                            // forward fall from standing or walking
-	FallBackward                           // backward fall
-	FallLateral                            // fall to the left or right
-	FallRecovery                           // fall, lying 4–6 s, getting up again
-	FallSyncope                            // slow collapse with a shallow dip and a soft impact
+	ActivityStanding  Activity = iota + 1 // standing with postural sway
+	ActivityWalking                       // standing, then walking at 1.6–2.2 steps/s
+	ActivitySitHard                       // dropping hard onto a chair: dip and impact, ends inclined
+	ActivityLieDown                       // lying down slowly onto a bed: ends lying, no impact
+	ActivityJumping                       // two to five jumps: flight near 0 g, landings of 3–5 g
+	ActivityStumbling                     // walking, a trip with dip and impact, caught upright
+	FallForward                           // forward fall from standing or walking
+	FallBackward                          // backward fall
+	FallLateral                           // fall to the left or right
+	FallRecovery                          // fall, lying 4–6 s, getting up again
+	FallSyncope                           // slow collapse with a shallow dip and a soft impact
 )
 
 var activityNames = [...]string{
@@ -83,7 +83,7 @@ func Falls() []Activity {
 // Config shapes the generated traces. The zero value gives the defaults in the comments.
 type Config struct {
 	RateHz       float64       // sampling rate; default 50 Hz
-	Duration     time.Duration // trace length; default 16 s
+	Duration     time.Duration // trace length; default 16 s, extended for FallRecovery to 3 s after getting up
 	NoiseG       float64       // standard deviation of the per-axis noise in g; default 0.02
 	RangeG       float64       // sensor full scale: each axis is clipped to ±RangeG; default 8 g
 	JitterFrac   float64       // timestamp jitter as a fraction of the period; default 0.05
@@ -219,9 +219,9 @@ func Generate(a Activity, seed uint64, cfg Config) Trace {
 			return m
 		}
 	case ActivitySitHard:
-		d := uniform(r, 0.5, 0.8)       // descent
-		dip := uniform(r, 0.3, 0.6)     // depth of the dip
-		imp := uniform(r, 1.0, 2.8)     // impact on the seat
+		d := uniform(r, 0.5, 0.8)   // descent
+		dip := uniform(r, 0.3, 0.6) // depth of the dip
+		imp := uniform(r, 1.0, 2.8) // impact on the seat
 		wid := math.Max(uniform(r, 0.02, 0.05), 0.8*dt)
 		lean := deg(uniform(r, 15, 30)) // forward lean while lowering
 		sit := deg(uniform(r, 10, 50))  // final recline
@@ -321,7 +321,11 @@ func Generate(a Activity, seed uint64, cfg Config) Trace {
 			return m
 		}
 	case FallForward, FallBackward, FallLateral, FallRecovery, FallSyncope:
-		body, impactAt = fallBody(r, a, t0, dt, stand)
+		var end float64
+		body, impactAt, end = fallBody(r, a, t0, dt, stand)
+		if min := time.Duration((end + 3) * float64(time.Second)); cfg.Duration < min {
+			cfg.Duration = min // room to get up and stand for 3 s
+		}
 	default:
 		body = stand
 	}
@@ -370,7 +374,8 @@ func Generate(a Activity, seed uint64, cfg Config) Trace {
 }
 
 // fallBody builds the motion of a fall starting at t0 and returns it with the impact time.
-func fallBody(r *rand.Rand, a Activity, t0, dt float64, stand func(float64) motion) (func(float64) motion, float64) {
+// The third result is when the scripted motion ends (standing again after a recovery).
+func fallBody(r *rand.Rand, a Activity, t0, dt float64, stand func(float64) motion) (func(float64) motion, float64, float64) {
 	var phi float64
 	switch a {
 	case FallBackward:
@@ -448,7 +453,7 @@ func fallBody(r *rand.Rand, a Activity, t0, dt float64, stand func(float64) moti
 			}
 		}
 		return m
-	}, ti
+	}, ti, tu + up
 }
 
 // toBody expresses the world-frame vector f in the frame of a trunk tilted by theta toward
