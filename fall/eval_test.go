@@ -25,6 +25,7 @@ func traceConfig(i int) synth.Config {
 
 type outcome struct {
 	falls   int
+	recover int
 	firstAt time.Duration
 	events  []fall.Event
 }
@@ -45,6 +46,9 @@ func run(t testing.TB, det *fall.Detector, tr synth.Trace) outcome {
 					o.firstAt = e.T
 				}
 				o.falls++
+			}
+			if e.Kind == fall.EventRecovery {
+				o.recover++
 			}
 			o.events = append(o.events, e)
 		}
@@ -82,6 +86,9 @@ func TestSensitivitySpecificity(t *testing.T) {
 				tp++
 				if o.falls > 1 {
 					t.Errorf("%v seed %d: %d fall events, want 1", a, i, o.falls)
+				}
+				if a == synth.FallRecovery && o.recover != 1 {
+					t.Errorf("%v seed %d: %d recovery events, want 1", a, i, o.recover)
 				}
 				if d := o.firstAt - tr.FallAt; d < -2*time.Second || d > time.Second {
 					t.Errorf("%v seed %d: fall reported at %v, impact at %v", a, i, o.firstAt, tr.FallAt)
