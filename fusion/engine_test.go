@@ -56,7 +56,9 @@ func newRig(t *testing.T, cfg fusion.EngineConfig) *rig {
 	return r
 }
 
-func (r *rig) counts() [3]int { return [3]int{len(r.user.got), len(r.guardian.got), len(r.medical.got)} }
+func (r *rig) counts() [3]int {
+	return [3]int{len(r.user.got), len(r.guardian.got), len(r.medical.got)}
+}
 
 func emergencyVitals() fusion.Vitals {
 	v := normal()

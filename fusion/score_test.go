@@ -172,7 +172,11 @@ func TestNEWS2Stages(t *testing.T) {
 		{"4", func(v *fusion.Vitals) { v.HeartRate = m(115); v.Respiration = m(22) }, 4, fusion.StageAbnormal},
 		{"3 in one parameter", func(v *fusion.Vitals) { v.SpO2 = m(90) }, 3, fusion.StageSevere},
 		{"5", func(v *fusion.Vitals) { v.HeartRate = m(115); v.Respiration = m(22); v.Temperature = m(38.5) }, 5, fusion.StageSevere},
-		{"6", func(v *fusion.Vitals) { v.HeartRate = m(115); v.Respiration = m(22); v.Oxygen = fusion.OxygenSupplemental }, 6, fusion.StageSevere},
+		{"6", func(v *fusion.Vitals) {
+			v.HeartRate = m(115)
+			v.Respiration = m(22)
+			v.Oxygen = fusion.OxygenSupplemental
+		}, 6, fusion.StageSevere},
 		{"7", func(v *fusion.Vitals) {
 			v.HeartRate = m(115)
 			v.Respiration = m(22)
