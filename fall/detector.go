@@ -174,7 +174,7 @@ func (d *Detector) Push(dst []Event, s Sample) ([]Event, error) {
 	}
 	dt := s.T - d.lastT
 	d.lastT = s.T
-	if dt > d.cfg.MaxGap {
+	if dt > d.cfg.MaxGap || dt < 0 { // dt < 0: the subtraction overflowed, an enormous gap
 		dst = append(dst, Event{Kind: EventGap, T: s.T, Gap: dt, Posture: d.posture})
 		d.restart(s)
 		return d.tail(dst, s, m), nil

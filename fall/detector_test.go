@@ -309,3 +309,15 @@ func BenchmarkDetector(b *testing.B) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "samples/s")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/sample")
 }
+
+func TestExtremeTimestamps(t *testing.T) {
+	d, _ := fall.New(fall.Config{BodyAxis: [3]float64{0, 0, 1}})
+	push(t, d, fall.Sample{T: math.MinInt64, Z: 1})
+	ev := push(t, d, fall.Sample{T: math.MaxInt64, Z: 1})
+	if len(ev) != 1 || ev[0].Kind != fall.EventGap {
+		t.Fatalf("events after an overflowing interval = %v, want a gap", ev)
+	}
+	if tl := d.Tilt(); !(tl >= 0 && tl < 1) {
+		t.Fatalf("Tilt = %v after extreme timestamps", tl)
+	}
+}

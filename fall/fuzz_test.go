@@ -15,12 +15,13 @@ import (
 // dropped):
 //
 //	flags  uint8   bit 0: raw float64 X follows; bit 1: gyroscope follows;
-//	               bit 2: raw float64 GX follows
+//	               bit 2: raw float64 GX follows; bit 3: raw int64 T follows
 //	dt     int16   time step in units of 0.5 ms (may be zero or negative)
 //	x,y,z  int16   acceleration in units of 1/2048 g
 //	[x     uint64  raw IEEE 754 bits]          if bit 0
 //	[gx,gy,gz int16 angular rate in mrad/s]     if bit 1
 //	[gx    uint64  raw IEEE 754 bits]          if bit 2
+//	[t     int64   timestamp in ns]            if bit 3
 func decodeFuzz(b []byte) []fall.Sample {
 	var out []fall.Sample
 	var t time.Duration
@@ -57,6 +58,14 @@ func decodeFuzz(b []byte) []fall.Sample {
 				break
 			}
 			s.GX = math.Float64frombits(binary.BigEndian.Uint64(b))
+			b = b[8:]
+		}
+		if flags&8 != 0 {
+			if len(b) < 8 {
+				break
+			}
+			t = time.Duration(binary.BigEndian.Uint64(b))
+			s.T = t
 			b = b[8:]
 		}
 		out = append(out, s)
@@ -103,6 +112,8 @@ func FuzzDetector(f *testing.F) {
 		f.Add(encodeFuzz(tr.Samples))
 	}
 	f.Add([]byte{1, 0, 40, 0, 0, 0, 0, 8, 0, 0x7f, 0xf8, 0, 0, 0, 0, 0, 1})
+	// Timestamps at both ends of the int64 range.
+	f.Add([]byte{8, 0, 0, 0, 0, 0, 0, 8, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 8, 0, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := fall.New(fall.Config{})
 		if err != nil {
