@@ -46,8 +46,10 @@ type Detector struct {
 	posture      Posture // stable (debounced) posture
 	candPosture  Posture
 	candSince    time.Duration
-	lastNotLying time.Duration
-	lastUpright  time.Duration
+	lastNotLying time.Duration // valid when seenNotLying
+	lastUpright  time.Duration // valid when seenUpright
+	seenNotLying bool
+	seenUpright  bool
 
 	inDip      bool
 	dipCounted bool
@@ -225,10 +227,10 @@ func (d *Detector) tail(dst []Event, s Sample, m float64) []Event {
 		p = PostureLying
 	}
 	if p != PostureLying {
-		d.lastNotLying = t
+		d.lastNotLying, d.seenNotLying = t, true
 	}
 	if p == PostureUpright {
-		d.lastUpright = t
+		d.lastUpright, d.seenUpright = t, true
 	}
 	switch {
 	case d.posture == PostureUnknown:
@@ -262,7 +264,7 @@ func (d *Detector) tail(dst []Event, s Sample, m float64) []Event {
 	} else {
 		d.inDip, d.dipCounted = false, false
 	}
-	if m >= d.cfg.ImpactG || (m >= d.cfg.SoftImpactG && t-d.lastUpright <= d.cfg.FastTransition) {
+	if m >= d.cfg.ImpactG || (m >= d.cfg.SoftImpactG && d.seenUpright && t-d.lastUpright <= d.cfg.FastTransition) {
 		d.trigger(t, t, m, false)
 	}
 
@@ -324,7 +326,7 @@ func (d *Detector) trigger(at, now time.Duration, m float64, freeFall bool) {
 	}
 	switch d.state {
 	case stateIdle:
-		if now-d.lastNotLying > d.cfg.PriorUpright {
+		if !d.seenNotLying || now-d.lastNotLying > d.cfg.PriorUpright {
 			return // already lying before the jolt
 		}
 		d.state = stateCandidate
@@ -404,5 +406,6 @@ func (d *Detector) calibrate(dst []Event, s Sample, m float64) []Event {
 	}
 	d.posture, d.candPosture = PostureUpright, PostureUpright
 	d.lastNotLying, d.lastUpright = s.T, s.T
+	d.seenNotLying, d.seenUpright = true, true
 	return append(dst, Event{Kind: EventCalibrated, T: s.T, Angle: angleDeg(d.cos), Posture: PostureUpright})
 }

@@ -321,3 +321,17 @@ func TestExtremeTimestamps(t *testing.T) {
 		t.Fatalf("Tilt = %v after extreme timestamps", tl)
 	}
 }
+
+func TestLyingFromTheStart(t *testing.T) {
+	// Configured axis, lying from the first sample at T=0: a jolt is not a fall, because the
+	// wearer was never seen upright.
+	d, _ := fall.New(fall.Config{BodyAxis: [3]float64{0, 0, 1}})
+	push(t, d, fall.Sample{T: 0, X: 1})
+	push(t, d, fall.Sample{T: 20 * time.Millisecond, X: 4})
+	ev, _ := still(t, d, 40*time.Millisecond, 300, 1, 0, 0)
+	for _, e := range ev {
+		if e.Kind == fall.EventFall {
+			t.Fatalf("fall reported for a wearer lying from the start: %v", e)
+		}
+	}
+}
