@@ -353,7 +353,8 @@ type Engine struct {
 	quietUntil time.Time
 	quietStage Stage
 
-	records []Record
+	records  []Record // ring buffer once MaxRecords is reached
+	recStart int      // index of the oldest record
 }
 
 // NewEngine returns an engine for cfg, or an error wrapping ErrConfig.
@@ -373,18 +374,23 @@ func (e *Engine) record(r Record) {
 	if r.At.IsZero() {
 		r.At = e.cfg.Now()
 	}
-	if len(e.records) >= e.cfg.MaxRecords && len(e.records) > 0 {
-		n := copy(e.records, e.records[1:])
-		e.records = e.records[:n]
-	}
-	if e.cfg.MaxRecords > 0 {
+	if len(e.records) < e.cfg.MaxRecords {
 		e.records = append(e.records, r)
+		return
 	}
+	if len(e.records) == 0 {
+		return
+	}
+	// Full: overwrite the oldest (a ring starting at recStart).
+	e.records[e.recStart] = r
+	e.recStart = (e.recStart + 1) % len(e.records)
 }
 
 // Records returns a copy of the audit trail, oldest first.
 func (e *Engine) Records() []Record {
-	return append([]Record(nil), e.records...)
+	out := make([]Record, 0, len(e.records))
+	out = append(out, e.records[e.recStart:]...)
+	return append(out, e.records[:e.recStart]...)
 }
 
 // Alarm returns a copy of alarm id.

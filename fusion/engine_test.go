@@ -404,3 +404,24 @@ func TestEngineErrors(t *testing.T) {
 		t.Error("Alarm(99) found")
 	}
 }
+
+func TestRecordsRing(t *testing.T) {
+	r := newRig(t, fusion.EngineConfig{MaxRecords: 3, EvaluateEvery: -1})
+	ctx := context.Background()
+	r.e.UpdateVitals(normal())
+	for i := 0; i < 7; i++ {
+		r.clk.Advance(time.Second)
+		if _, err := r.e.Evaluate(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs := r.e.Records()
+	if len(recs) != 3 {
+		t.Fatalf("%d records, want 3", len(recs))
+	}
+	for i, rec := range recs {
+		if want := r.clk.t.Add(time.Duration(i-2) * time.Second); !rec.At.Equal(want) {
+			t.Fatalf("record %d at %v, want %v (the newest three, oldest first)", i, rec.At, want)
+		}
+	}
+}
