@@ -335,3 +335,13 @@ func TestLyingFromTheStart(t *testing.T) {
 		}
 	}
 }
+
+func TestAlphaApproximation(t *testing.T) {
+	for x := 1e-6; x < 3; x *= 1.1 {
+		got := fall.Alpha(x)
+		want := -math.Expm1(-x)
+		if math.Abs(got-want) > 1e-5*want {
+			t.Fatalf("alpha(%v) = %v, want %v", x, got, want)
+		}
+	}
+}
