@@ -60,7 +60,26 @@ func run(t testing.TB, det *fall.Detector, tr synth.Trace) outcome {
 // of every activity, at random rates, ranges, noise levels and mounting rotations, and fails
 // if sensitivity or specificity falls below 95%.
 func TestSensitivitySpecificity(t *testing.T) {
-	const perActivity = 110 // 11 activities: 1,210 traces
+	evaluate(t, 110, 0, traceConfig) // 11 activities: 1,210 traces
+}
+
+// TestSensitivitySpecificityAtRateLimits repeats the evaluation on fresh seeds with every
+// trace at the lowest and at the highest supported rate.
+func TestSensitivitySpecificityAtRateLimits(t *testing.T) {
+	for _, hz := range []float64{20, 200} {
+		t.Run(fmt.Sprintf("%gHz", hz), func(t *testing.T) {
+			evaluate(t, 50, 100000, func(i int) synth.Config {
+				c := traceConfig(i)
+				c.RateHz = hz
+				return c
+			})
+		})
+	}
+}
+
+// evaluate runs perActivity traces of every activity, seeds from base, and fails if
+// sensitivity or specificity is below 95%.
+func evaluate(t *testing.T, perActivity, base int, traceConfig func(int) synth.Config) {
 	det, err := fall.New(fall.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +92,7 @@ func TestSensitivitySpecificity(t *testing.T) {
 	for ai, a := range acts {
 		per[a] = &tally{}
 		for k := 0; k < perActivity; k++ {
-			i := ai*perActivity + k
+			i := base + ai*perActivity + k
 			tr := synth.Generate(a, uint64(i), traceConfig(i))
 			o := run(t, det, tr)
 			per[a].n++
