@@ -20,7 +20,8 @@
 // evaluates the latest vitals; at stage 3 or higher it alarms the user and waits for a
 // response; at stage 4, when the user asks for help, or when no response arrives within
 // EngineConfig.ResponseTimeout, it notifies guardian and medical staff with the current
-// condition, and reminds them until one acknowledges. A second trigger while an alarm is
+// condition, and reminds them (up to EngineConfig.MaxReminders times) until one
+// acknowledges. A second trigger while an alarm is
 // open joins it instead of raising another. Every evaluation, notice, response,
 // acknowledgement and resolution is kept in an audit trail (Engine.Records): who was told
 // what, and when.
