@@ -45,7 +45,8 @@ type Config struct {
 	// impact is cushioned and whose descent is too slow for a deep free-fall dip. A soft
 	// impact starts a fall only when the wearer was upright no more than FastTransition
 	// before it, so that only a rapid collapse qualifies. Default 1.7 g, above the
-	// 1.5 g that lying down onto a bed produces in the generated traces.
+	// 1.5 g that lying down onto a bed produces in the generated traces; when ImpactG is set
+	// below it, the default follows ImpactG. An explicit value must not exceed ImpactG.
 	SoftImpactG float64
 	// FastTransition bounds the time from the last upright posture to a soft impact.
 	// Default 1.5 s.
@@ -146,6 +147,7 @@ func (c Config) withDefaults() (Config, error) {
 		}
 	}
 	f(&c.ImpactG, DefaultImpactG)
+	softDefault := c.SoftImpactG == 0
 	f(&c.SoftImpactG, DefaultSoftImpactG)
 	d(&c.FastTransition, DefaultFastTransition)
 	f(&c.FreeFallG, DefaultFreeFallG)
@@ -164,6 +166,9 @@ func (c Config) withDefaults() (Config, error) {
 	d(&c.CalibrationTime, DefaultCalibrationTime)
 	f(&c.CalibrationMaxDeviation, DefaultCalibrationMaxDeviation)
 	f(&c.GyroFallRate, DefaultGyroFallRate)
+	if softDefault && c.ImpactG > 1 && c.SoftImpactG > c.ImpactG {
+		c.SoftImpactG = c.ImpactG // a lowered ImpactG lowers the default soft threshold with it
+	}
 
 	bad := func(field string, v any) error {
 		return fmt.Errorf("%w: %s = %v", ErrConfig, field, v)

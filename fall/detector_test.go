@@ -345,3 +345,13 @@ func TestAlphaApproximation(t *testing.T) {
 		}
 	}
 }
+
+func TestLowImpactThresholdLowersSoftDefault(t *testing.T) {
+	d, err := fall.New(fall.Config{ImpactG: 1.5})
+	if err != nil {
+		t.Fatalf("New(ImpactG 1.5) = %v", err)
+	}
+	if c := d.Config(); c.SoftImpactG != 1.5 {
+		t.Fatalf("SoftImpactG = %v, want 1.5", c.SoftImpactG)
+	}
+}
