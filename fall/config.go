@@ -26,10 +26,11 @@ import (
 //     detection algorithms for body attached accelerometers", Gait & Posture 28(2):285–291,
 //     2008: waist, wrist and head sensors; with the waist or head sensor simple threshold
 //     algorithms reached 97–98% sensitivity and 100% specificity, the most sensitive
-//     parameter being the resultant without high-pass filtering. Their waist algorithm marks
-//     the start of a fall when the resultant drops below 0.6 g, an impact at 2.0 g, and
-//     checks the posture 2 s after the impact: lying when the low-passed vertical component
-//     averages below 0.5 g, which is a tilt above 60°.
+//     parameter being the resultant without high-pass filtering. The waist thresholds of
+//     their second algorithm, as independent reimplementations reproduce them (the figures
+//     here were not checked against the paper's tables): start of a fall when the resultant
+//     drops below 0.6 g, an impact at 2.0 g, and the posture checked 2 s after the impact,
+//     lying when the low-passed vertical component averages below 0.5 g, a tilt above 60°.
 //   - Sucerquia, López and Vargas-Bonilla, "SisFall: A Fall and Movement Dataset", Sensors
 //     17(1):198, 2017: 19 daily activities and 15 fall types by 23 young adults, 15 daily
 //     activities by 14 people over 62 and all activities by one 60-year-old; threshold
