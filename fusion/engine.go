@@ -496,7 +496,7 @@ func (e *Engine) assess(now time.Time) (Assessment, Vitals) {
 // Outcome is what an evaluation did.
 type Outcome struct {
 	Condition  Assessment
-	AlarmID    uint64 // the alarm opened or joined, 0 if none
+	AlarmID    uint64 // the alarm opened, joined or still open; 0 if none
 	Opened     bool   // a new alarm was opened
 	Duplicate  bool   // folded into the alarm already open
 	Escalated  bool   // guardian and medical staff were notified by this evaluation
