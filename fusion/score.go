@@ -92,7 +92,7 @@ type RuleScorer struct {
 
 // Assess stages v.
 func (r RuleScorer) Assess(v Vitals) Assessment {
-	ts := r.Tables.WithDefaults()
+	ts := r.Tables.shared()
 	need := r.MinAgreeing
 	if need <= 0 {
 		need = 2
@@ -201,7 +201,7 @@ var (
 
 // Assess computes NEWS2 for v.
 func (n NEWS2Scorer) Assess(v Vitals) Assessment {
-	ts := n.Tables.WithDefaults()
+	ts := n.Tables.shared()
 	a := Assessment{Method: MethodNEWS2}
 	ok := classifyAll(&ts, &v, &a)
 	// Diastolic pressure is not a NEWS2 parameter: its absence is not a gap.

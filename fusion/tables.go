@@ -87,12 +87,24 @@ func (ts *Tables) Table(s Signal) *Table {
 	return nil
 }
 
-// WithDefaults returns ts with every table that has no bands replaced by its default.
+// WithDefaults returns ts with every table that has no bands replaced by a copy of its
+// default.
 func (ts Tables) WithDefaults() Tables {
-	d := DefaultTables()
 	for s := Signal(0); s < NumSignals; s++ {
 		if t := ts.Table(s); t.Bands == nil {
-			*t = *d.Table(s)
+			d := defaultTables.Table(s)
+			*t = *d
+			t.Bands = append([]Band(nil), d.Bands...)
+		}
+	}
+	return ts
+}
+
+// shared is WithDefaults without the copies, for the scorers, which only read the tables.
+func (ts Tables) shared() Tables {
+	for s := Signal(0); s < NumSignals; s++ {
+		if t := ts.Table(s); t.Bands == nil {
+			*t = *defaultTables.Table(s)
 		}
 	}
 	return ts
@@ -100,7 +112,7 @@ func (ts Tables) WithDefaults() Tables {
 
 // Validate checks every table (after defaults are applied).
 func (ts Tables) Validate() error {
-	ts = ts.WithDefaults()
+	ts = ts.shared()
 	for s := Signal(0); s < NumSignals; s++ {
 		if err := ts.Table(s).Validate(); err != nil {
 			return fmt.Errorf("%v table: %w", s, err)
@@ -148,35 +160,37 @@ var inf = math.Inf(1)
 // temperature 36.1–38.0 good, and so on).
 // Bounds are exact: a temperature of 38.05 °C is abnormal, a heart rate of 90.5 /min
 // abnormal.
-func DefaultTables() Tables {
-	return Tables{
-		Systolic: Table{Min: 40, Max: 300, Bands: []Band{
-			{70, false, StageEmergency}, {90, true, StageSevere}, {100, true, StageAbnormal},
-			{120, false, StageGood}, {140, false, StageAbnormal}, {180, true, StageSevere},
-			{inf, true, StageEmergency},
-		}},
-		Diastolic: Table{Min: 20, Max: 200, Bands: []Band{
-			{80, false, StageGood}, {90, false, StageAbnormal}, {120, true, StageSevere},
-			{inf, true, StageEmergency},
-		}},
-		HeartRate: Table{Min: 20, Max: 250, Bands: []Band{
-			{30, true, StageEmergency}, {40, true, StageSevere}, {50, true, StageAbnormal},
-			{90, true, StageGood}, {130, true, StageAbnormal}, {150, false, StageSevere},
-			{inf, true, StageEmergency},
-		}},
-		Temperature: Table{Min: 25, Max: 45, Bands: []Band{
-			{32, false, StageEmergency}, {35, true, StageSevere}, {36, true, StageAbnormal},
-			{38, true, StageGood}, {39, true, StageAbnormal}, {40, false, StageSevere},
-			{inf, true, StageEmergency},
-		}},
-		SpO2: Table{Min: 50, Max: 100, Bands: []Band{
-			{85, false, StageEmergency}, {91, true, StageSevere}, {95, true, StageAbnormal},
-			{inf, true, StageGood},
-		}},
-		Respiration: Table{Min: 0, Max: 80, Bands: []Band{
-			{5, true, StageEmergency}, {8, true, StageSevere}, {11, true, StageAbnormal},
-			{20, true, StageGood}, {24, true, StageAbnormal}, {30, false, StageSevere},
-			{inf, true, StageEmergency},
-		}},
-	}
+func DefaultTables() Tables { return Tables{}.WithDefaults() }
+
+// defaultTables backs DefaultTables and the zero Tables. It is never modified; the scorers
+// read it without copying.
+var defaultTables = Tables{
+	Systolic: Table{Min: 40, Max: 300, Bands: []Band{
+		{70, false, StageEmergency}, {90, true, StageSevere}, {100, true, StageAbnormal},
+		{120, false, StageGood}, {140, false, StageAbnormal}, {180, true, StageSevere},
+		{inf, true, StageEmergency},
+	}},
+	Diastolic: Table{Min: 20, Max: 200, Bands: []Band{
+		{80, false, StageGood}, {90, false, StageAbnormal}, {120, true, StageSevere},
+		{inf, true, StageEmergency},
+	}},
+	HeartRate: Table{Min: 20, Max: 250, Bands: []Band{
+		{30, true, StageEmergency}, {40, true, StageSevere}, {50, true, StageAbnormal},
+		{90, true, StageGood}, {130, true, StageAbnormal}, {150, false, StageSevere},
+		{inf, true, StageEmergency},
+	}},
+	Temperature: Table{Min: 25, Max: 45, Bands: []Band{
+		{32, false, StageEmergency}, {35, true, StageSevere}, {36, true, StageAbnormal},
+		{38, true, StageGood}, {39, true, StageAbnormal}, {40, false, StageSevere},
+		{inf, true, StageEmergency},
+	}},
+	SpO2: Table{Min: 50, Max: 100, Bands: []Band{
+		{85, false, StageEmergency}, {91, true, StageSevere}, {95, true, StageAbnormal},
+		{inf, true, StageGood},
+	}},
+	Respiration: Table{Min: 0, Max: 80, Bands: []Band{
+		{5, true, StageEmergency}, {8, true, StageSevere}, {11, true, StageAbnormal},
+		{20, true, StageGood}, {24, true, StageAbnormal}, {30, false, StageSevere},
+		{inf, true, StageEmergency},
+	}},
 }

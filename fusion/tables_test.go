@@ -124,3 +124,14 @@ func TestCustomTable(t *testing.T) {
 		t.Fatalf("custom table: %+v", a)
 	}
 }
+
+func TestDefaultTablesAreCopies(t *testing.T) {
+	for _, ts := range []fusion.Tables{fusion.DefaultTables(), fusion.Tables{}.WithDefaults()} {
+		ts.SpO2.Bands[0].Stage = fusion.StageGood
+		ts.SpO2.Bands[0].Upper = 1000
+	}
+	a := fusion.RuleScorer{}.Assess(fusion.Vitals{SpO2: fusion.Measured(80), HeartRate: fusion.Measured(160)})
+	if a.Signals[fusion.SignalSpO2] != fusion.StageEmergency {
+		t.Fatalf("modifying a returned table changed the defaults: SpO2 80 is %v", a.Signals[fusion.SignalSpO2])
+	}
+}
