@@ -1,0 +1,4 @@
+package fall
+
+// Alpha exposes alpha to the external tests.
+var Alpha = alpha
