@@ -1,3 +1,5 @@
 module github.com/phdkit/phdkit
 
 go 1.25
+
+require github.com/sjwhitworth/golearn v0.0.0-20221228163002-74ae077eafb2 // indirect
