@@ -22,20 +22,20 @@ import (
 //
 // then, for kind 1 (linear), with m machines (1 when k = 2, else k):
 //
-//	        8·m·(d+1)  per machine: d weights on the raw features, then the intercept
+//	8·m·(d+1)  per machine: d weights on the raw features, then the intercept
 //
 // and for kind 2 (kernel), with m machines (1 when k = 2, else k for one-vs-rest and
 // k(k−1)/2 for one-vs-one):
 //
-//	        1     kernel: 0 rbf, 1 linear, 2 polynomial
-//	        8     gamma, > 0
-//	        8     coef0
-//	        1     degree, 1 to 32
-//	        8·d   standardisation means
-//	        8·d   standardisation reciprocal deviations, > 0
-//	        4     s, number of support vectors
-//	        8·m   rho per machine
-//	        s·8·(d+m)  per support vector: d standardised features, then m coefficients
+//	1     kernel: 0 rbf, 1 linear, 2 polynomial
+//	8     gamma, > 0
+//	8     coef0
+//	1     degree, 1 to 32
+//	8·d   standardisation means
+//	8·d   standardisation reciprocal deviations, > 0
+//	4     s, number of support vectors
+//	8·m   rho per machine
+//	s·8·(d+m)  per support vector: d standardised features, then m coefficients
 //
 // Nothing follows. LoadModel rejects trailing bytes; Unmarshal reports how many it used.
 const (
