@@ -3,6 +3,7 @@ package svm
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 )
@@ -148,6 +149,7 @@ func TrainLinear(x [][]float64, y []int, cfg LinearConfig) (*LinearModel, error)
 			nm = 1
 		}
 		yb := make([]int8, ds.n)
+		xb := withBias(ds, cfg.Bias)
 		for c := 0; c < nm; c++ {
 			pos := c
 			if k == 2 {
@@ -161,7 +163,7 @@ func TrainLinear(x [][]float64, y []int, cfg LinearConfig) (*LinearModel, error)
 				}
 			}
 			rng := rand.New(rand.NewPCG(cfg.Seed, uint64(c)+0x9e3779b97f4a7c15))
-			wz = append(wz, solveDCD(ds, yb, cfg, rng, sup)...)
+			wz = append(wz, solveDCD(xb, ds.n, ds.d, yb, cfg, rng, sup)...)
 		}
 	}
 	// Fold the standardisation and the bias feature into raw-space weights.
@@ -186,13 +188,44 @@ func TrainLinear(x [][]float64, y []int, cfg LinearConfig) (*LinearModel, error)
 	return m, nil
 }
 
+// fastRand is a small xorshift64* generator seeded from the configuration's PCG. The
+// coordinate order only needs to be well mixed and reproducible.
+type fastRand uint64
+
+// intn returns a value in [0, n) by Lemire's multiply-shift reduction.
+func (r *fastRand) intn(n int) int {
+	x := uint64(*r)
+	x ^= x >> 12
+	x ^= x << 25
+	x ^= x >> 27
+	*r = fastRand(x)
+	hi, _ := bits.Mul64(x*2685821657736338717, uint64(n))
+	return int(hi)
+}
+
+func newFastRand(rng *rand.Rand) *fastRand {
+	r := fastRand(rng.Uint64() | 1)
+	return &r
+}
+
+// withBias returns the rows of ds with the bias feature B appended, d+1 values each.
+func withBias(ds *dataset, B float64) []float64 {
+	d := ds.d
+	xb := make([]float64, 0, ds.n*(d+1))
+	for i := 0; i < ds.n; i++ {
+		xb = append(xb, ds.row(i)...)
+		xb = append(xb, B)
+	}
+	return xb
+}
+
 // solveDCD solves the dual of one binary L1- or L2-loss SVM by coordinate descent with
-// shrinking (Hsieh et al., ICML 2008). It returns d weights and the weight of the bias
-// feature, and marks rows with a nonzero dual variable in sup.
-func solveDCD(ds *dataset, yb []int8, cfg LinearConfig, rng *rand.Rand, sup []bool) []float64 {
-	n, d := ds.n, ds.d
-	B := cfg.Bias
-	w := make([]float64, d+1)
+// shrinking (Hsieh et al., ICML 2008). xb holds the rows with the bias feature
+// appended. It returns d weights and the weight of the bias feature, and marks rows
+// with a nonzero dual variable in sup.
+func solveDCD(xb []float64, n, d int, yb []int8, cfg LinearConfig, rng *rand.Rand, sup []bool) []float64 {
+	dw := d + 1
+	w := make([]float64, dw)
 	alpha := make([]float64, n)
 	qd := make([]float64, n)
 	index := make([]int, n)
@@ -201,34 +234,36 @@ func solveDCD(ds *dataset, yb []int8, cfg LinearConfig, rng *rand.Rand, sup []bo
 		diag, upper = 0.5/cfg.C, math.Inf(1)
 	}
 	for i := 0; i < n; i++ {
-		r := ds.row(i)
-		s := B*B + diag
-		for _, v := range r {
+		s := diag
+		for _, v := range xb[i*dw : (i+1)*dw] {
 			s += v * v
 		}
 		qd[i] = s
 		index[i] = i
 	}
+	fr := newFastRand(rng)
 	active := n
 	pgMaxOld, pgMinOld := math.Inf(1), math.Inf(-1)
 	for iter := 0; iter < cfg.MaxIter; iter++ {
 		pgMaxNew, pgMinNew := math.Inf(-1), math.Inf(1)
 		for i := 0; i < active; i++ {
-			j := i + rng.IntN(active-i)
+			j := i + fr.intn(active-i)
 			index[i], index[j] = index[j], index[i]
 		}
 		for s := 0; s < active; s++ {
 			i := index[s]
-			r := ds.row(i)
+			r := xb[i*dw : (i+1)*dw : (i+1)*dw]
+			w := w[:len(r)]
 			yi := float64(yb[i])
-			g := w[d] * B
+			g := 0.0
 			for j, v := range r {
 				g += w[j] * v
 			}
-			g = g*yi - 1 + diag*alpha[i]
+			ai := alpha[i]
+			g = g*yi - 1 + diag*ai
 			pg := 0.0
 			switch {
-			case alpha[i] == 0:
+			case ai == 0:
 				if g > pgMaxOld {
 					active--
 					index[s], index[active] = index[active], index[s]
@@ -238,7 +273,7 @@ func solveDCD(ds *dataset, yb []int8, cfg LinearConfig, rng *rand.Rand, sup []bo
 				if g < 0 {
 					pg = g
 				}
-			case alpha[i] == upper:
+			case ai == upper:
 				if g < pgMinOld {
 					active--
 					index[s], index[active] = index[active], index[s]
@@ -251,16 +286,24 @@ func solveDCD(ds *dataset, yb []int8, cfg LinearConfig, rng *rand.Rand, sup []bo
 			default:
 				pg = g
 			}
-			pgMaxNew = max(pgMaxNew, pg)
-			pgMinNew = min(pgMinNew, pg)
-			if math.Abs(pg) > 1e-12 {
-				old := alpha[i]
-				alpha[i] = min(max(old-g/qd[i], 0), upper)
-				step := (alpha[i] - old) * yi
+			if pg > pgMaxNew {
+				pgMaxNew = pg
+			}
+			if pg < pgMinNew {
+				pgMinNew = pg
+			}
+			if pg > 1e-12 || pg < -1e-12 {
+				na := ai - g/qd[i]
+				if na < 0 {
+					na = 0
+				} else if na > upper {
+					na = upper
+				}
+				alpha[i] = na
+				step := (na - ai) * yi
 				for j, v := range r {
 					w[j] += step * v
 				}
-				w[d] += step * B
 			}
 		}
 		if pgMaxNew-pgMinNew <= cfg.Eps {

@@ -34,8 +34,29 @@ func (k *kernelFunc) eval(a, b []float64) float64 {
 			d := v - b[j]
 			s += d * d
 		}
-		return math.Exp(-k.gamma * s)
+		return expNeg(-k.gamma * s)
 	}
+}
+
+// expNeg returns e^x for x <= 0 with a relative error below 1e-8, well inside the
+// float32 precision of the kernel cache, and faster than math.Exp. It splits x into
+// k·ln2 + r, |r| <= ln2/2, and evaluates a degree-8 Taylor polynomial for e^r.
+func expNeg(x float64) float64 {
+	const (
+		log2e = 1.44269504088896340735992468100189214
+		ln2Hi = 6.93147180369123816490e-01
+		ln2Lo = 1.90821492927058770002e-10
+	)
+	if !(x > -708) {
+		return 0
+	}
+	if x > 0 {
+		return math.Exp(x)
+	}
+	k := float64(int64(x*log2e - 0.5)) // round to nearest for x <= 0
+	r := x - k*ln2Hi - k*ln2Lo
+	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040+r*(1.0/40320))))))))
+	return p * math.Float64frombits(uint64(int64(k)+1023)<<52)
 }
 
 func dot(a, b []float64) float64 {
@@ -162,7 +183,9 @@ type smo struct {
 	l      int
 	ds     *dataset
 	k      *kernelFunc
-	rows   []int // working position -> dataset row
+	rows   []int     // working position -> dataset row
+	x      []float64 // rows in working order, d values each
+	d      int
 	y      []int8
 	alpha  []float64
 	g      []float64
@@ -179,14 +202,31 @@ type smo struct {
 
 func (s *smo) q(i, n int) []float32 {
 	col, start := s.cache.get(i, n)
-	if start < n {
-		xi := s.ds.row(s.rows[i])
-		yi := float32(s.y[i])
-		for j := start; j < n; j++ {
-			col[j] = yi * float32(s.y[j]) * float32(s.k.eval(xi, s.ds.row(s.rows[j])))
-		}
+	if start >= n {
+		return col[:n]
 	}
-	return col[:n]
+	d := s.d
+	xi := s.x[i*d : (i+1)*d : (i+1)*d]
+	yi := float64(s.y[i])
+	col = col[:n]
+	y := s.y[:n]
+	if s.k.kind == KernelRBF {
+		g := -s.k.gamma
+		for j := start; j < n; j++ {
+			xj := s.x[j*d : (j+1)*d : (j+1)*d]
+			sum := 0.0
+			for t, v := range xi {
+				e := v - xj[t]
+				sum += e * e
+			}
+			col[j] = float32(yi * float64(y[j]) * expNeg(g*sum))
+		}
+		return col
+	}
+	for j := start; j < n; j++ {
+		col[j] = float32(yi * float64(y[j]) * s.k.eval(xi, s.x[j*d:(j+1)*d]))
+	}
+	return col
 }
 
 func (s *smo) setStatus(i int) {
@@ -203,6 +243,9 @@ func (s *smo) setStatus(i int) {
 func (s *smo) swap(i, j int) {
 	s.cache.swap(i, j)
 	s.rows[i], s.rows[j] = s.rows[j], s.rows[i]
+	for t := 0; t < s.d; t++ {
+		s.x[i*s.d+t], s.x[j*s.d+t] = s.x[j*s.d+t], s.x[i*s.d+t]
+	}
 	s.y[i], s.y[j] = s.y[j], s.y[i]
 	s.alpha[i], s.alpha[j] = s.alpha[j], s.alpha[i]
 	s.g[i], s.g[j] = s.g[j], s.g[i]
@@ -226,6 +269,11 @@ func solveSMO(ds *dataset, k *kernelFunc, rows []int, y []int8, c, eps float64, 
 		qd:     make([]float64, l),
 		active: l,
 		cache:  newCache(l, cacheBytes),
+		d:      ds.d,
+		x:      make([]float64, 0, l*ds.d),
+	}
+	for i := 0; i < l; i++ {
+		s.x = append(s.x, ds.row(rows[i])...)
 	}
 	for i := 0; i < l; i++ {
 		r := ds.row(rows[i])
