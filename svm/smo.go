@@ -1,0 +1,578 @@
+package svm
+
+import (
+	"math"
+)
+
+// Alpha bounds of the SMO solver.
+const (
+	atLower uint8 = iota
+	atUpper
+	isFree
+)
+
+// tau replaces a non-positive curvature in the working-set update (libsvm's TAU).
+const tau = 1e-12
+
+// kernelFunc evaluates the kernel on two rows of the (standardised) dataset.
+type kernelFunc struct {
+	kind   KernelType
+	gamma  float64
+	coef0  float64
+	degree int
+}
+
+func (k *kernelFunc) eval(a, b []float64) float64 {
+	switch k.kind {
+	case KernelLinear:
+		return dot(a, b)
+	case KernelPoly:
+		return powi(k.gamma*dot(a, b)+k.coef0, k.degree)
+	default:
+		s := 0.0
+		for j, v := range a {
+			d := v - b[j]
+			s += d * d
+		}
+		return expNeg(-k.gamma * s)
+	}
+}
+
+// expNeg returns e^x for x <= 0 with a relative error below 1e-8, well inside the
+// float32 precision of the kernel cache, and faster than math.Exp. It splits x into
+// k·ln2 + r, |r| <= ln2/2, and evaluates a degree-8 Taylor polynomial for e^r.
+func expNeg(x float64) float64 {
+	const (
+		log2e = 1.44269504088896340735992468100189214
+		ln2Hi = 6.93147180369123816490e-01
+		ln2Lo = 1.90821492927058770002e-10
+	)
+	if !(x > -708) {
+		return 0
+	}
+	if x > 0 {
+		return math.Exp(x)
+	}
+	k := float64(int64(x*log2e - 0.5)) // round to nearest for x <= 0
+	r := x - k*ln2Hi - k*ln2Lo
+	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040+r*(1.0/40320))))))))
+	return p * math.Float64frombits(uint64(int64(k)+1023)<<52)
+}
+
+func dot(a, b []float64) float64 {
+	s := 0.0
+	for j, v := range a {
+		s += v * b[j]
+	}
+	return s
+}
+
+func powi(base float64, n int) float64 {
+	r := 1.0
+	for ; n > 0; n >>= 1 {
+		if n&1 == 1 {
+			r *= base
+		}
+		base *= base
+	}
+	return r
+}
+
+// cache keeps recently used columns of Q (by working position) within a budget of
+// float32 values, evicting the least recently used column first. It follows libsvm's
+// design, including the swap that shrinking needs.
+type cache struct {
+	data       [][]float32
+	prev, next []int // LRU ring; index len(data) is the sentinel
+	budget     int   // float32 values still free
+}
+
+func newCache(l int, budgetBytes int) *cache {
+	c := &cache{
+		data:   make([][]float32, l),
+		prev:   make([]int, l+1),
+		next:   make([]int, l+1),
+		budget: max(budgetBytes/4, 2*l),
+	}
+	c.prev[l], c.next[l] = l, l
+	return c
+}
+
+func (c *cache) unlink(i int) {
+	c.next[c.prev[i]] = c.next[i]
+	c.prev[c.next[i]] = c.prev[i]
+}
+
+func (c *cache) link(i int) { // insert as most recently used
+	s := len(c.data)
+	c.next[i] = s
+	c.prev[i] = c.prev[s]
+	c.next[c.prev[i]] = i
+	c.prev[s] = i
+}
+
+// get returns column i with at least n entries and the number of leading entries that
+// were already filled.
+func (c *cache) get(i, n int) ([]float32, int) {
+	have := len(c.data[i])
+	if have > 0 {
+		c.unlink(i)
+	}
+	if more := n - have; more > 0 {
+		s := len(c.data)
+		for c.budget < more {
+			old := c.next[s]
+			c.unlink(old)
+			c.budget += len(c.data[old])
+			c.data[old] = nil
+		}
+		col := make([]float32, n)
+		copy(col, c.data[i])
+		c.data[i] = col
+		c.budget -= more
+	} else {
+		n = have
+	}
+	c.link(i)
+	return c.data[i], have
+}
+
+func (c *cache) swap(i, j int) {
+	if i == j {
+		return
+	}
+	if len(c.data[i]) > 0 {
+		c.unlink(i)
+	}
+	if len(c.data[j]) > 0 {
+		c.unlink(j)
+	}
+	c.data[i], c.data[j] = c.data[j], c.data[i]
+	if len(c.data[i]) > 0 {
+		c.link(i)
+	}
+	if len(c.data[j]) > 0 {
+		c.link(j)
+	}
+	if i > j {
+		i, j = j, i
+	}
+	s := len(c.data)
+	for h := c.next[s]; h != s; {
+		nx := c.next[h]
+		if col := c.data[h]; len(col) > i {
+			if len(col) > j {
+				col[i], col[j] = col[j], col[i]
+			} else {
+				c.unlink(h)
+				c.budget += len(col)
+				c.data[h] = nil
+			}
+		}
+		h = nx
+	}
+}
+
+// smo solves the binary C-SVC dual
+//
+//	min ½ αᵀQα − eᵀα  subject to  0 ≤ α ≤ C, yᵀα = 0,  Q_ij = y_i y_j K(x_i, x_j)
+//
+// by sequential minimal optimisation with second-order working-set selection (Fan, Chen
+// and Lin, JMLR 2005), shrinking and a kernel cache, as libsvm does.
+type smo struct {
+	l      int
+	ds     *dataset
+	k      *kernelFunc
+	rows   []int     // working position -> dataset row
+	x      []float64 // rows in working order, d values each
+	d      int
+	y      []int8
+	alpha  []float64
+	g      []float64
+	gbar   []float64
+	status []uint8
+	qd     []float64
+	c      float64
+	eps    float64
+	active int
+	shrink bool
+	unshr  bool
+	cache  *cache
+}
+
+func (s *smo) q(i, n int) []float32 {
+	col, start := s.cache.get(i, n)
+	if start >= n {
+		return col[:n]
+	}
+	d := s.d
+	xi := s.x[i*d : (i+1)*d : (i+1)*d]
+	yi := float64(s.y[i])
+	col = col[:n]
+	y := s.y[:n]
+	if s.k.kind == KernelRBF {
+		g := -s.k.gamma
+		for j := start; j < n; j++ {
+			xj := s.x[j*d : (j+1)*d : (j+1)*d]
+			sum := 0.0
+			for t, v := range xi {
+				e := v - xj[t]
+				sum += e * e
+			}
+			col[j] = float32(yi * float64(y[j]) * expNeg(g*sum))
+		}
+		return col
+	}
+	for j := start; j < n; j++ {
+		col[j] = float32(yi * float64(y[j]) * s.k.eval(xi, s.x[j*d:(j+1)*d]))
+	}
+	return col
+}
+
+func (s *smo) setStatus(i int) {
+	switch {
+	case s.alpha[i] >= s.c:
+		s.status[i] = atUpper
+	case s.alpha[i] <= 0:
+		s.status[i] = atLower
+	default:
+		s.status[i] = isFree
+	}
+}
+
+func (s *smo) swap(i, j int) {
+	s.cache.swap(i, j)
+	s.rows[i], s.rows[j] = s.rows[j], s.rows[i]
+	for t := 0; t < s.d; t++ {
+		s.x[i*s.d+t], s.x[j*s.d+t] = s.x[j*s.d+t], s.x[i*s.d+t]
+	}
+	s.y[i], s.y[j] = s.y[j], s.y[i]
+	s.alpha[i], s.alpha[j] = s.alpha[j], s.alpha[i]
+	s.g[i], s.g[j] = s.g[j], s.g[i]
+	s.gbar[i], s.gbar[j] = s.gbar[j], s.gbar[i]
+	s.status[i], s.status[j] = s.status[j], s.status[i]
+	s.qd[i], s.qd[j] = s.qd[j], s.qd[i]
+}
+
+// solveSMO trains one binary machine on the dataset rows given, labelled y (+1/-1).
+// It returns the dual variables in the order of rows and the threshold rho.
+func solveSMO(ds *dataset, k *kernelFunc, rows []int, y []int8, c, eps float64, cacheBytes int, shrink bool, maxIter int) ([]float64, float64) {
+	l := len(rows)
+	s := &smo{
+		l: l, ds: ds, k: k, c: c, eps: eps, shrink: shrink,
+		rows:   append([]int(nil), rows...),
+		y:      append([]int8(nil), y...),
+		alpha:  make([]float64, l),
+		g:      make([]float64, l),
+		gbar:   make([]float64, l),
+		status: make([]uint8, l),
+		qd:     make([]float64, l),
+		active: l,
+		cache:  newCache(l, cacheBytes),
+		d:      ds.d,
+		x:      make([]float64, 0, l*ds.d),
+	}
+	for i := 0; i < l; i++ {
+		s.x = append(s.x, ds.row(rows[i])...)
+	}
+	for i := 0; i < l; i++ {
+		r := ds.row(rows[i])
+		s.qd[i] = float64(float32(k.eval(r, r)))
+		s.g[i] = -1
+	}
+	if maxIter <= 0 {
+		maxIter = max(10_000_000, 100*l)
+	}
+	counter := min(l, 1000) + 1
+	for iter := 0; iter < maxIter; iter++ {
+		counter--
+		if counter == 0 {
+			counter = min(l, 1000)
+			if s.shrink {
+				s.doShrinking()
+			}
+		}
+		i, j, ok := s.selectWorkingSet()
+		if !ok {
+			s.reconstructGradient()
+			s.active = l
+			i, j, ok = s.selectWorkingSet()
+			if !ok {
+				break
+			}
+			counter = 1
+		}
+		s.update(i, j)
+	}
+	if s.active < l {
+		s.reconstructGradient()
+		s.active = l
+	}
+	rho := s.rho()
+	out := make([]float64, l)
+	pos := make(map[int]int, l)
+	for p, r := range rows {
+		pos[r] = p
+	}
+	for i := 0; i < l; i++ {
+		out[pos[s.rows[i]]] = s.alpha[i]
+	}
+	return out, rho
+}
+
+func (s *smo) selectWorkingSet() (int, int, bool) {
+	gmax, gmax2 := math.Inf(-1), math.Inf(-1)
+	gmaxIdx, gminIdx := -1, -1
+	objMin := math.Inf(1)
+	for t := 0; t < s.active; t++ {
+		if s.y[t] == 1 {
+			if s.status[t] != atUpper && -s.g[t] >= gmax {
+				gmax, gmaxIdx = -s.g[t], t
+			}
+		} else if s.status[t] != atLower && s.g[t] >= gmax {
+			gmax, gmaxIdx = s.g[t], t
+		}
+	}
+	i := gmaxIdx
+	if i < 0 {
+		return 0, 0, false
+	}
+	qi := s.q(i, s.active)
+	yi := float64(s.y[i])
+	for j := 0; j < s.active; j++ {
+		var gd, quad float64
+		if s.y[j] == 1 {
+			if s.status[j] == atLower {
+				continue
+			}
+			gd = gmax + s.g[j]
+			gmax2 = max(gmax2, s.g[j])
+			if gd <= 0 {
+				continue
+			}
+			quad = s.qd[i] + s.qd[j] - 2*yi*float64(qi[j])
+		} else {
+			if s.status[j] == atUpper {
+				continue
+			}
+			gd = gmax - s.g[j]
+			gmax2 = max(gmax2, -s.g[j])
+			if gd <= 0 {
+				continue
+			}
+			quad = s.qd[i] + s.qd[j] + 2*yi*float64(qi[j])
+		}
+		if quad <= 0 {
+			quad = tau
+		}
+		if obj := -(gd * gd) / quad; obj <= objMin {
+			gminIdx, objMin = j, obj
+		}
+	}
+	if gmax+gmax2 < s.eps || gminIdx < 0 {
+		return 0, 0, false
+	}
+	return i, gminIdx, true
+}
+
+func (s *smo) update(i, j int) {
+	qi := s.q(i, s.active)
+	qj := s.q(j, s.active)
+	c := s.c
+	oi, oj := s.alpha[i], s.alpha[j]
+	ai, aj := oi, oj
+	if s.y[i] != s.y[j] {
+		quad := s.qd[i] + s.qd[j] + 2*float64(qi[j])
+		if quad <= 0 {
+			quad = tau
+		}
+		delta := (-s.g[i] - s.g[j]) / quad
+		diff := ai - aj
+		ai += delta
+		aj += delta
+		if diff > 0 {
+			if aj < 0 {
+				aj, ai = 0, diff
+			}
+		} else if ai < 0 {
+			ai, aj = 0, -diff
+		}
+		if diff > 0 {
+			if ai > c {
+				ai, aj = c, c-diff
+			}
+		} else if aj > c {
+			aj, ai = c, c+diff
+		}
+	} else {
+		quad := s.qd[i] + s.qd[j] - 2*float64(qi[j])
+		if quad <= 0 {
+			quad = tau
+		}
+		delta := (s.g[i] - s.g[j]) / quad
+		sum := ai + aj
+		ai -= delta
+		aj += delta
+		if sum > c {
+			if ai > c {
+				ai, aj = c, sum-c
+			}
+		} else if aj < 0 {
+			aj, ai = 0, sum
+		}
+		if sum > c {
+			if aj > c {
+				aj, ai = c, sum-c
+			}
+		} else if ai < 0 {
+			ai, aj = 0, sum
+		}
+	}
+	s.alpha[i], s.alpha[j] = ai, aj
+	di, dj := ai-oi, aj-oj
+	for t := 0; t < s.active; t++ {
+		s.g[t] += float64(qi[t])*di + float64(qj[t])*dj
+	}
+	ui, uj := s.status[i] == atUpper, s.status[j] == atUpper
+	s.setStatus(i)
+	s.setStatus(j)
+	if ui != (s.status[i] == atUpper) {
+		s.moveGbar(i, ui)
+	}
+	if uj != (s.status[j] == atUpper) {
+		s.moveGbar(j, uj)
+	}
+}
+
+// moveGbar updates Ḡ (the gradient part owed to upper-bounded alphas) when alpha i
+// enters or leaves the upper bound.
+func (s *smo) moveGbar(i int, wasUpper bool) {
+	qi := s.q(i, s.l)
+	f := s.c
+	if wasUpper {
+		f = -f
+	}
+	for t := 0; t < s.l; t++ {
+		s.gbar[t] += f * float64(qi[t])
+	}
+}
+
+func (s *smo) reconstructGradient() {
+	if s.active == s.l {
+		return
+	}
+	for t := s.active; t < s.l; t++ {
+		s.g[t] = s.gbar[t] - 1
+	}
+	nFree := 0
+	for t := 0; t < s.active; t++ {
+		if s.status[t] == isFree {
+			nFree++
+		}
+	}
+	if nFree*s.l > 2*s.active*(s.l-s.active) {
+		for i := s.active; i < s.l; i++ {
+			qi := s.q(i, s.active)
+			for t := 0; t < s.active; t++ {
+				if s.status[t] == isFree {
+					s.g[i] += s.alpha[t] * float64(qi[t])
+				}
+			}
+		}
+	} else {
+		for i := 0; i < s.active; i++ {
+			if s.status[i] != isFree {
+				continue
+			}
+			qi := s.q(i, s.l)
+			a := s.alpha[i]
+			for t := s.active; t < s.l; t++ {
+				s.g[t] += a * float64(qi[t])
+			}
+		}
+	}
+}
+
+func (s *smo) beShrunk(i int, gmax1, gmax2 float64) bool {
+	switch s.status[i] {
+	case atUpper:
+		if s.y[i] == 1 {
+			return -s.g[i] > gmax1
+		}
+		return -s.g[i] > gmax2
+	case atLower:
+		if s.y[i] == 1 {
+			return s.g[i] > gmax2
+		}
+		return s.g[i] > gmax1
+	}
+	return false
+}
+
+func (s *smo) doShrinking() {
+	gmax1, gmax2 := math.Inf(-1), math.Inf(-1)
+	for i := 0; i < s.active; i++ {
+		if s.y[i] == 1 {
+			if s.status[i] != atUpper {
+				gmax1 = max(gmax1, -s.g[i])
+			}
+			if s.status[i] != atLower {
+				gmax2 = max(gmax2, s.g[i])
+			}
+		} else {
+			if s.status[i] != atUpper {
+				gmax2 = max(gmax2, -s.g[i])
+			}
+			if s.status[i] != atLower {
+				gmax1 = max(gmax1, s.g[i])
+			}
+		}
+	}
+	if !s.unshr && gmax1+gmax2 <= s.eps*10 {
+		s.unshr = true
+		s.reconstructGradient()
+		s.active = s.l
+	}
+	for i := 0; i < s.active; i++ {
+		if !s.beShrunk(i, gmax1, gmax2) {
+			continue
+		}
+		s.active--
+		for s.active > i {
+			if !s.beShrunk(s.active, gmax1, gmax2) {
+				s.swap(i, s.active)
+				break
+			}
+			s.active--
+		}
+	}
+}
+
+func (s *smo) rho() float64 {
+	ub, lb := math.Inf(1), math.Inf(-1)
+	nFree, sum := 0, 0.0
+	for i := 0; i < s.active; i++ {
+		yg := float64(s.y[i]) * s.g[i]
+		switch s.status[i] {
+		case atUpper:
+			if s.y[i] == -1 {
+				ub = min(ub, yg)
+			} else {
+				lb = max(lb, yg)
+			}
+		case atLower:
+			if s.y[i] == 1 {
+				ub = min(ub, yg)
+			} else {
+				lb = max(lb, yg)
+			}
+		default:
+			nFree++
+			sum += yg
+		}
+	}
+	if nFree > 0 {
+		return sum / float64(nFree)
+	}
+	return (ub + lb) / 2
+}
