@@ -60,29 +60,41 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // Entry records are fixed-size, so entry i lives at
 // headerLen + i·entryRecLen:
 //
-//	+------------------+---------------------------------+
-//	| entry (32 bytes) | CRC-32C(index u64 BE || entry)  |
-//	+------------------+---------------------------------+
+//	+------------------+-----------+--------------------------------------+
+//	| entry (32 bytes) | flags     | CRC-32C(index u64 BE || entry ||     |
+//	|                  | u32 BE    |         flags u32 BE)                |
+//	+------------------+-----------+--------------------------------------+
 //
-// The index in the CRC makes a record copied to the wrong place fail.
-const entryRecLen = ledger.HashSize + 4
+// Flag bit 0 marks the first record of a group commit. Only the last
+// group can be torn by a crash, so a bad record followed by the start of
+// another group is corruption, not a torn tail. The index in the
+// CRC makes a record copied to the wrong place fail.
+const (
+	entryRecLen  = ledger.HashSize + 8
+	flagGroupStart = 1
+)
 
-func entryCRC(index uint64, e *ledger.Hash) uint32 {
-	var buf [8 + ledger.HashSize]byte
+func entryCRC(index uint64, e *ledger.Hash, flags uint32) uint32 {
+	var buf [8 + ledger.HashSize + 4]byte
 	binary.BigEndian.PutUint64(buf[:], index)
 	copy(buf[8:], e[:])
+	binary.BigEndian.PutUint32(buf[8+ledger.HashSize:], flags)
 	return crc32.Checksum(buf[:], castagnoli)
 }
 
-func appendEntryRecord(b []byte, index uint64, e *ledger.Hash) []byte {
+func appendEntryRecord(b []byte, index uint64, e *ledger.Hash, flags uint32) []byte {
 	b = append(b, e[:]...)
-	return binary.BigEndian.AppendUint32(b, entryCRC(index, e))
+	b = binary.BigEndian.AppendUint32(b, flags)
+	return binary.BigEndian.AppendUint32(b, entryCRC(index, e, flags))
 }
 
-// decodeEntryRecord checks one record; ok is false on a CRC mismatch.
-func decodeEntryRecord(index uint64, rec []byte) (e ledger.Hash, ok bool) {
+// decodeEntryRecord checks one record; ok is false on a CRC mismatch or
+// unknown flags.
+func decodeEntryRecord(index uint64, rec []byte) (e ledger.Hash, flags uint32, ok bool) {
 	e = ledger.Hash(rec[:ledger.HashSize])
-	return e, binary.BigEndian.Uint32(rec[ledger.HashSize:]) == entryCRC(index, &e)
+	flags = binary.BigEndian.Uint32(rec[ledger.HashSize:])
+	ok = flags&^flagGroupStart == 0 && binary.BigEndian.Uint32(rec[ledger.HashSize+4:]) == entryCRC(index, &e, flags)
+	return e, flags, ok
 }
 
 // Nodes are 32-byte hashes in post-order (each leaf hash followed by the

@@ -33,8 +33,8 @@ func truncate(f *os.File, name string, size int64) error {
 
 // recover brings the three files to the last durable state and returns the
 // writer state for it.
-func (s *Store) recover(fast bool, tornLimit int) (*writer, error) {
-	n, err := s.recoverEntries(tornLimit)
+func (s *Store) recover(fast bool) (*writer, error) {
+	n, err := s.recoverEntries()
 	if err != nil {
 		return nil, err
 	}
@@ -71,10 +71,11 @@ func (s *Store) recover(fast bool, tornLimit int) (*writer, error) {
 	return w, nil
 }
 
-// recoverEntries checks every entry record and cuts a torn tail. Damage
-// that starts more than tornLimit records before the end cannot be a torn
-// group commit and is reported as corruption.
-func (s *Store) recoverEntries(tornLimit int) (uint64, error) {
+// recoverEntries checks every entry record and cuts a torn tail: the
+// records from the first bad one to the end, when they can only be part of
+// the last group commit (no valid record after the bad one starts a
+// group). Anything else is reported as corruption.
+func (s *Store) recoverEntries() (uint64, error) {
 	size, err := fileSize(s.entries, EntriesFile)
 	if err != nil {
 		return 0, err
@@ -83,18 +84,22 @@ func (s *Store) recoverEntries(tornLimit int) (uint64, error) {
 	r := bufio.NewReaderSize(io.NewSectionReader(s.entries, headerLen, int64(nrec)*entryRecLen), scanBuf)
 	var rec [entryRecLen]byte
 	good := nrec
+	var later uint64 // group starts after the first bad record
 	for i := uint64(0); i < nrec; i++ {
 		if _, err := io.ReadFull(r, rec[:]); err != nil {
 			return 0, fmt.Errorf("ledger: reading %s: %w", EntriesFile, err)
 		}
-		if _, ok := decodeEntryRecord(i, rec[:]); !ok {
+		_, flags, ok := decodeEntryRecord(i, rec[:])
+		switch {
+		case good == nrec && !ok:
 			good = i
-			break
+		case good < nrec && ok && flags&flagGroupStart != 0:
+			later++
 		}
 	}
-	if nrec-good > uint64(tornLimit) {
+	if later > 0 {
 		return 0, &CorruptError{File: EntriesFile, Offset: headerLen + int64(good)*entryRecLen, Field: fmt.Sprintf("entry record %d", good),
-			Err: fmt.Errorf("checksum mismatch with %d records after it, more than one group commit", nrec-good-1)}
+			Err: fmt.Errorf("checksum mismatch, and %d later group commits follow it", later)}
 	}
 	end := headerLen + int64(good)*entryRecLen
 	if end != size {

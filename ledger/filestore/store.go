@@ -33,8 +33,7 @@ type Config struct {
 	// Now returns the time recorded in blocks. Default time.Now.
 	Now func() time.Time
 	// MaxBatch caps the entries of one AppendBatch and of one group
-	// commit. Default DefaultMaxBatch. Recovery treats damage within the
-	// last max(MaxBatch, DefaultMaxBatch) records as a torn tail.
+	// commit. Default DefaultMaxBatch.
 	MaxBatch int
 	// FastOpen skips recomputing the stored nodes below the last
 	// checkpoint on Open; only that checkpoint's root is checked against
@@ -135,7 +134,7 @@ func Open(dir string, cfg Config) (*Store, error) {
 	if err := syncDir(dir); err != nil {
 		return nil, err
 	}
-	w, err := s.recover(cfg.FastOpen, max(s.maxBatch, DefaultMaxBatch))
+	w, err := s.recover(cfg.FastOpen)
 	if err != nil {
 		return nil, err
 	}
@@ -405,7 +404,7 @@ func (s *Store) Entry(ctx context.Context, index uint64) (ledger.Hash, error) {
 	if _, err := s.entries.ReadAt(rec[:], off); err != nil {
 		return ledger.Hash{}, &CorruptError{File: EntriesFile, Offset: off, Field: "entry record", Err: err}
 	}
-	e, ok := decodeEntryRecord(index, rec[:])
+	e, _, ok := decodeEntryRecord(index, rec[:])
 	if !ok {
 		return ledger.Hash{}, &CorruptError{File: EntriesFile, Offset: off, Field: "entry record", Err: errors.New("checksum mismatch")}
 	}

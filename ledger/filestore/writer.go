@@ -99,7 +99,11 @@ func (s *Store) commit(w *writer) {
 	for _, r := range w.batch {
 		for i := range r.entries {
 			e := &r.entries[i]
-			w.ebuf = appendEntryRecord(w.ebuf, idx, e)
+			var flags uint32
+			if idx == size {
+				flags = flagGroupStart
+			}
+			w.ebuf = appendEntryRecord(w.ebuf, idx, e, flags)
 			k := w.front.Append(ledger.EntryLeafHash(*e), &out)
 			for j := 0; j < k; j++ {
 				w.nbuf = append(w.nbuf, out[j][:]...)
