@@ -70,7 +70,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // another group is corruption, not a torn tail. The index in the
 // CRC makes a record copied to the wrong place fail.
 const (
-	entryRecLen  = ledger.HashSize + 8
+	entryRecLen    = ledger.HashSize + 8
 	flagGroupStart = 1
 )
 
