@@ -27,6 +27,9 @@ type Hash [HashSize]byte
 // String returns the lower-case hex form of h.
 func (h Hash) String() string { return hex.EncodeToString(h[:]) }
 
+// Bytes returns a copy of h as a slice.
+func (h Hash) Bytes() []byte { return append([]byte(nil), h[:]...) }
+
 // ParseHash decodes a 64-digit hex string.
 func ParseHash(s string) (Hash, error) {
 	var h Hash
