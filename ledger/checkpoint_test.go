@@ -135,3 +135,19 @@ func TestVerifier(t *testing.T) {
 	_, err = ledger.SignCheckpoint(c1.Checkpoint)
 	assert.ErrorIs(t, err, ledger.ErrSignature)
 }
+
+func signerFor(name string) (note.Signer, note.Verifier) {
+	skey, vkey, err := note.GenerateKey(rand.Reader, name)
+	if err != nil {
+		panic(err)
+	}
+	s, err := note.NewSigner(skey)
+	if err != nil {
+		panic(err)
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		panic(err)
+	}
+	return s, v
+}

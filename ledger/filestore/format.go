@@ -74,26 +74,29 @@ const (
 	flagGroupStart = 1
 )
 
-func entryCRC(index uint64, e *ledger.Hash, flags uint32) uint32 {
-	var buf [8 + ledger.HashSize + 4]byte
+// crcScratch holds the bytes an entry checksum covers. crc32 makes any
+// slice it is given escape, so callers on hot paths keep one to reuse.
+type crcScratch [8 + ledger.HashSize + 4]byte
+
+func entryCRC(buf *crcScratch, index uint64, e *ledger.Hash, flags uint32) uint32 {
 	binary.BigEndian.PutUint64(buf[:], index)
 	copy(buf[8:], e[:])
 	binary.BigEndian.PutUint32(buf[8+ledger.HashSize:], flags)
 	return crc32.Checksum(buf[:], castagnoli)
 }
 
-func appendEntryRecord(b []byte, index uint64, e *ledger.Hash, flags uint32) []byte {
+func appendEntryRecord(b []byte, scratch *crcScratch, index uint64, e *ledger.Hash, flags uint32) []byte {
 	b = append(b, e[:]...)
 	b = binary.BigEndian.AppendUint32(b, flags)
-	return binary.BigEndian.AppendUint32(b, entryCRC(index, e, flags))
+	return binary.BigEndian.AppendUint32(b, entryCRC(scratch, index, e, flags))
 }
 
 // decodeEntryRecord checks one record; ok is false on a CRC mismatch or
 // unknown flags.
-func decodeEntryRecord(index uint64, rec []byte) (e ledger.Hash, flags uint32, ok bool) {
+func decodeEntryRecord(scratch *crcScratch, index uint64, rec []byte) (e ledger.Hash, flags uint32, ok bool) {
 	e = ledger.Hash(rec[:ledger.HashSize])
 	flags = binary.BigEndian.Uint32(rec[ledger.HashSize:])
-	ok = flags&^flagGroupStart == 0 && binary.BigEndian.Uint32(rec[ledger.HashSize+4:]) == entryCRC(index, &e, flags)
+	ok = flags&^flagGroupStart == 0 && binary.BigEndian.Uint32(rec[ledger.HashSize+4:]) == entryCRC(scratch, index, &e, flags)
 	return e, flags, ok
 }
 

@@ -83,13 +83,14 @@ func (s *Store) recoverEntries() (uint64, error) {
 	nrec := uint64(size-headerLen) / entryRecLen
 	r := bufio.NewReaderSize(io.NewSectionReader(s.entries, headerLen, int64(nrec)*entryRecLen), scanBuf)
 	var rec [entryRecLen]byte
+	var scratch crcScratch
 	good := nrec
 	var later uint64 // group starts after the first bad record
 	for i := uint64(0); i < nrec; i++ {
 		if _, err := io.ReadFull(r, rec[:]); err != nil {
 			return 0, fmt.Errorf("ledger: reading %s: %w", EntriesFile, err)
 		}
-		_, flags, ok := decodeEntryRecord(i, rec[:])
+		_, flags, ok := decodeEntryRecord(&scratch, i, rec[:])
 		switch {
 		case good == nrec && !ok:
 			good = i

@@ -1,6 +1,7 @@
 package filestore_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/phdkit/phdkit/ledger"
@@ -17,4 +18,30 @@ func TestConformance(t *testing.T) {
 		}
 		return st
 	})
+}
+
+func TestAppendAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector")
+	}
+	st, err := filestore.Open(t.TempDir(), filestore.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	var e ledger.Hash
+	idx := make([]uint64, 4)
+	batch := make([]ledger.Hash, 4)
+	if n := testing.AllocsPerRun(50, func() {
+		e[0]++
+		if _, err := st.Append(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.AppendBatch(ctx, batch, idx); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("Append+AppendBatch allocate %v times, want 0", n)
+	}
 }

@@ -2,7 +2,9 @@ package filestore
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
+	"time"
 
 	"github.com/phdkit/phdkit/ledger"
 	"github.com/phdkit/phdkit/ledger/internal/tree"
@@ -26,13 +28,20 @@ func putRequest(r *request) {
 	reqPool.Put(r)
 }
 
+// maxLinger bounds how long the writer waits for the writers it has just
+// answered to come back before it starts the next group.
+const maxLinger = 250 * time.Microsecond
+
 // writer is the state owned by the write loop goroutine.
 type writer struct {
-	front tree.Frontier
-	batch []*request
-	next  *request // taken from the queue but left for the next group
-	ebuf  []byte
-	nbuf  []byte
+	lastReqs int           // requests in the last group
+	lastSync time.Duration // duration of the last fsync
+	front    tree.Frontier
+	batch    []*request
+	next     *request // taken from the queue but left for the next group
+	ebuf     []byte
+	crc      crcScratch
+	nbuf     []byte
 }
 
 // writeLoop owns the tail of the files. It takes every request queued
@@ -41,6 +50,7 @@ type writer struct {
 func (s *Store) writeLoop(w *writer) {
 	defer close(s.exited)
 	for {
+		s.linger(w)
 		var first *request
 		if w.next != nil {
 			first, w.next = w.next, nil
@@ -68,8 +78,32 @@ func (s *Store) writeLoop(w *writer) {
 				break more
 			}
 		}
+		w.lastReqs = len(w.batch)
 		s.commit(w)
 		clear(w.batch)
+	}
+}
+
+// linger lets the callers answered by the last group queue their next
+// appends before the next group starts, so that a steady set of writers
+// shares one fsync instead of splitting into cohorts that alternate. It
+// waits until as many requests are queued as the last group held, for at
+// most a quarter of the last fsync's duration (and maxLinger), yielding the
+// processor to those callers meanwhile. A lone writer pays nothing: its
+// next request arrives as soon as it runs.
+func (s *Store) linger(w *writer) {
+	if w.lastReqs <= 1 {
+		return
+	}
+	want := min(w.lastReqs, cap(s.reqs))
+	var deadline time.Time
+	for len(s.reqs) < want {
+		if deadline.IsZero() {
+			deadline = time.Now().Add(min(w.lastSync/4, maxLinger))
+		} else if time.Now().After(deadline) {
+			return
+		}
+		runtime.Gosched()
 	}
 }
 
@@ -103,7 +137,7 @@ func (s *Store) commit(w *writer) {
 			if idx == size {
 				flags = flagGroupStart
 			}
-			w.ebuf = appendEntryRecord(w.ebuf, idx, e, flags)
+			w.ebuf = appendEntryRecord(w.ebuf, &w.crc, idx, e, flags)
 			k := w.front.Append(ledger.EntryLeafHash(*e), &out)
 			for j := 0; j < k; j++ {
 				w.nbuf = append(w.nbuf, out[j][:]...)
@@ -116,8 +150,13 @@ func (s *Store) commit(w *writer) {
 		err = fmt.Errorf("ledger: writing %s: %w", EntriesFile, err)
 	} else if _, err = s.nodes.WriteAt(w.nbuf, headerLen+int64(tree.NodesFor(size))*ledger.HashSize); err != nil {
 		err = fmt.Errorf("ledger: writing %s: %w", NodesFile, err)
-	} else if err = datasync(s.entries); err != nil {
-		err = fmt.Errorf("ledger: syncing %s: %w", EntriesFile, err)
+	} else {
+		t := time.Now()
+		if err = datasync(s.entries); err != nil {
+			err = fmt.Errorf("ledger: syncing %s: %w", EntriesFile, err)
+		}
+		w.lastSync = time.Since(t)
+		s.syncNanos.Add(uint64(w.lastSync))
 	}
 	if err != nil {
 		err = s.failed(err)
@@ -127,6 +166,7 @@ func (s *Store) commit(w *writer) {
 		return
 	}
 	s.size.Store(idx)
+	s.groups.Add(1)
 	next := size
 	for _, r := range w.batch {
 		for i := range r.indices {
