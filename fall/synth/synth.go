@@ -6,9 +6,10 @@
 //
 // The model is kinematic, not a biomechanical simulation: each activity is a time course of
 // trunk tilt, fall direction and world-frame specific force (gravity plus body acceleration),
-// with the magnitudes of the published studies (free-fall dips below 0.6 g before falls,
-// impacts of 3–6 g, sitting and landing impacts of 2–5.5 g). A trace is a pure function of its
-// activity, seed and Config, so failures reproduce exactly.
+// with magnitudes chosen to be plausible for a trunk sensor rather than fitted to recorded
+// data: free-fall dips to 0.15–0.5 g before falls (0.35–0.65 g in a syncope), impacts of
+// 3–6 g before sampling, sitting and landing impacts of 2–5.5 g. A trace is a pure function
+// of its activity, seed and Config, so failures reproduce exactly.
 //
 //	tr := synth.Generate(synth.FallForward, 42, synth.Config{})
 //	for _, s := range tr.Samples {
