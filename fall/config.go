@@ -39,8 +39,8 @@ import (
 //     posture test rather than used alone.
 type Config struct {
 	// ImpactG is the acceleration magnitude, in g, that counts as an impact. Default 2.5 g:
-	// above the 2.0 g waist impact threshold of Kangas et al. 2008 and inside the 2.5–3 g
-	// band commonly used for trunk sensors, so that brisk sitting and walking stay below it.
+	// half a g above the 2.0 g waist impact threshold of Kangas et al. 2008 (as reproduced,
+	// see above), so that heel strikes in brisk walking stay below it.
 	ImpactG float64
 	// SoftImpactG is a lower impact threshold, in g, for slow collapses (syncope) whose
 	// impact is cushioned and whose descent is too slow for a deep free-fall dip. A soft
@@ -53,22 +53,22 @@ type Config struct {
 	// Default 1.5 s.
 	FastTransition time.Duration
 	// FreeFallG is the magnitude, in g, below which the wearer is in a free-fall dip.
-	// Default 0.6 g, the start-of-fall threshold of Kangas et al. 2008.
+	// Default 0.6 g, the start-of-fall threshold of Kangas et al. 2008 (as reproduced).
 	FreeFallG float64
 	// FreeFallMin is how long the magnitude must stay below FreeFallG to count as a dip.
 	// Default 40 ms, which rejects single-sample noise at 200 Hz and single samples at 25 Hz.
 	FreeFallMin time.Duration
 	// LyingAngle is the tilt, in degrees between the gravity estimate and the body axis,
 	// above which the wearer is lying. Default 60°, the posture threshold of Kangas et al.
-	// 2008 (vertical component below 0.5 g).
+	// 2008 as reproduced (vertical component below 0.5 g).
 	LyingAngle float64
 	// UprightAngle is the tilt, in degrees, below which the wearer is upright. Default 35°.
 	// Between UprightAngle and LyingAngle the posture is inclined (sitting back, bending).
 	UprightAngle float64
 	// PostureWindow is how long after a trigger (impact or dip) the wearer has to reach a
 	// lying posture for the trigger to start a fall. Default 2.5 s: Kangas et al. 2008 test
-	// the posture 2 s after the impact; the extra half second covers the free-fall dip that
-	// precedes the impact.
+	// the posture 2 s after the impact (as reproduced); the extra half second covers the
+	// free-fall dip that precedes the impact.
 	PostureWindow time.Duration
 	// HoldTime is how long the lying posture must be held with low activity to confirm a
 	// fall. Default 2 s.
@@ -86,7 +86,8 @@ type Config struct {
 	// reported. Default 0.5 s.
 	PostureHold time.Duration
 	// GravityTau is the time constant of the low-pass gravity estimate. Default 0.5 s
-	// (Kangas et al. 2008 low-pass the signal at 0.25 Hz; 0.5 s reacts a little faster).
+	// (reimplementations of Kangas et al. 2008 low-pass at 0.25 Hz, a time constant of
+	// 0.64 s; 0.5 s reacts a little faster).
 	GravityTau time.Duration
 	// ActivityTau is the time constant of the activity estimate. Default 0.5 s.
 	ActivityTau time.Duration

@@ -1,7 +1,9 @@
 package fall_test
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -142,5 +144,66 @@ func evaluate(t *testing.T, perActivity, base int, traceConfig func(int) synth.C
 	}
 	if spec < 0.95 {
 		t.Errorf("specificity %.2f%%, want at least 95%%", 100*spec)
+	}
+}
+
+// TestCorruptedStreams injects bad samples (NaN, infinite, duplicate and out-of-order
+// timestamps) into generated falls and daily activities: every bad sample is refused with
+// its sentinel error, and the verdicts are those of the clean traces.
+func TestCorruptedStreams(t *testing.T) {
+	det, _ := fall.New(fall.Config{})
+	clean, _ := fall.New(fall.Config{})
+	acts := append(synth.DailyActivities(), synth.Falls()...)
+	for ai, a := range acts {
+		for k := 0; k < 10; k++ {
+			i := 200000 + ai*10 + k
+			tr := synth.Generate(a, uint64(i), traceConfig(i))
+			want := run(t, clean, tr).falls
+			det.Reset()
+			got, refused := 0, 0
+			buf := make([]fall.Event, 0, 8)
+			for j, s := range tr.Samples {
+				var bad fall.Sample
+				var wantErr error
+				switch j % 37 {
+				case 5:
+					bad, wantErr = s, fall.ErrNonFinite
+					bad.Y = math.NaN()
+				case 11:
+					bad, wantErr = s, fall.ErrNonFinite
+					bad.Z = math.Inf(-1)
+				case 17:
+					if j > 0 {
+						bad, wantErr = tr.Samples[j-1], fall.ErrDuplicate
+					}
+				case 23:
+					if j > 1 {
+						bad, wantErr = tr.Samples[j-2], fall.ErrOutOfOrder
+						if j%2 == 0 {
+							bad.T -= time.Hour
+						}
+					}
+				}
+				if wantErr != nil {
+					_, err := det.Push(buf[:0], bad)
+					if !errors.Is(err, wantErr) {
+						t.Fatalf("%v seed %d sample %d: Push(bad) = %v, want %v", a, i, j, err, wantErr)
+					}
+					refused++
+				}
+				ev, err := det.Push(buf[:0], s)
+				if err != nil {
+					t.Fatalf("%v seed %d sample %d: good sample refused: %v", a, i, j, err)
+				}
+				for _, e := range ev {
+					if e.Kind == fall.EventFall {
+						got++
+					}
+				}
+			}
+			if got != want || refused == 0 {
+				t.Fatalf("%v seed %d: %d falls with bad samples injected, %d without (%d refused)", a, i, got, want, refused)
+			}
+		}
 	}
 }

@@ -29,9 +29,9 @@
 //	eng, err := fusion.NewEngine(fusion.EngineConfig{
 //		User: pushNotifier, Guardian: smsNotifier, Medical: hospitalNotifier,
 //	})
-//	eng.UpdateVitals(fusion.Vitals{HeartRate: fusion.Measured(128), SpO2: fusion.Measured(90)})
+//	eng.UpdateVitals(fusion.Vitals{HeartRate: fusion.Measured(138), SpO2: fusion.Measured(90)})
 //	out, err := eng.Fall(ctx, fusion.FallEvent{At: time.Now(), PeakG: 3.8, Angle: 85})
-//	// out.Opened: the user was alarmed; later:
+//	// two signals severe: out.Opened, the user was alarmed; when they answer:
 //	eng.Respond(ctx, out.AlarmID, fusion.ResponseOK)
 //
 // # Time

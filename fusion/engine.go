@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -519,6 +520,7 @@ func (e *Engine) evaluate(ctx context.Context, tr Trigger, f *FallEvent) (Outcom
 	now := e.cfg.Now()
 	a, v := e.assess(now)
 	out := Outcome{Condition: a}
+	out.Condition.Problems = slices.Clone(a.Problems) // the caller's copy
 	detail := tr.String()
 	if len(a.Problems) > 0 {
 		detail += fmt.Sprintf(", %d inputs not scored", len(a.Problems))

@@ -99,7 +99,8 @@ func (r RuleScorer) Assess(v Vitals) Assessment {
 	}
 	a := Assessment{Method: MethodRule}
 	ok := classifyAll(&ts, &v, &a)
-	var bio []Stage
+	var bio [5]Stage // blood pressure, heart rate, temperature, SpO2, respiration
+	nb := 0
 	bp := StageUnknown
 	if ok[SignalSystolic] {
 		bp = a.Signals[SignalSystolic]
@@ -108,23 +109,25 @@ func (r RuleScorer) Assess(v Vitals) Assessment {
 		bp = a.Signals[SignalDiastolic]
 	}
 	if bp != StageUnknown {
-		bio = append(bio, bp)
+		bio[nb] = bp
+		nb++
 	}
-	for _, s := range []Signal{SignalHeartRate, SignalTemperature, SignalSpO2, SignalRespiration} {
+	for _, s := range [...]Signal{SignalHeartRate, SignalTemperature, SignalSpO2, SignalRespiration} {
 		if ok[s] {
-			bio = append(bio, a.Signals[s])
+			bio[nb] = a.Signals[s]
+			nb++
 		}
 	}
 	a.Partial = len(a.Problems) > 0
-	if len(bio) < need {
-		a.Problems = append(a.Problems, Problem{Field: "Vitals", Value: float64(len(bio)), Err: ErrInsufficient,
-			Detail: fmt.Sprintf("%d valid biosignals, the rule needs %d", len(bio), need)})
+	if nb < need {
+		a.Problems = append(a.Problems, Problem{Field: "Vitals", Value: float64(nb), Err: ErrInsufficient,
+			Detail: fmt.Sprintf("%d valid biosignals, the rule needs %d", nb, need)})
 		a.Partial = true
 		return a
 	}
 	for k := StageEmergency; k >= StageGood; k-- {
 		n := 0
-		for _, st := range bio {
+		for _, st := range bio[:nb] {
 			if st >= k {
 				n++
 			}

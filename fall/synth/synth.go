@@ -6,9 +6,10 @@
 //
 // The model is kinematic, not a biomechanical simulation: each activity is a time course of
 // trunk tilt, fall direction and world-frame specific force (gravity plus body acceleration),
-// with the magnitudes of the published studies (free-fall dips below 0.6 g before falls,
-// impacts of 3–6 g, sitting and landing impacts of 2–5.5 g). A trace is a pure function of its
-// activity, seed and Config, so failures reproduce exactly.
+// with magnitudes chosen to be plausible for a trunk sensor rather than fitted to recorded
+// data: free-fall dips to 0.15–0.5 g before falls (0.35–0.65 g in a syncope), impacts of
+// 3–6 g before sampling, sitting and landing impacts of 2–5.5 g. A trace is a pure function
+// of its activity, seed and Config, so failures reproduce exactly.
 //
 //	tr := synth.Generate(synth.FallForward, 42, synth.Config{})
 //	for _, s := range tr.Samples {
@@ -84,9 +85,9 @@ func Falls() []Activity {
 type Config struct {
 	RateHz       float64       // sampling rate; default 50 Hz
 	Duration     time.Duration // trace length; default 16 s, extended for FallRecovery to 3 s after getting up
-	NoiseG       float64       // standard deviation of the per-axis noise in g; default 0.02
+	NoiseG       float64       // standard deviation of the per-axis noise in g; default 0.02, negative for none
 	RangeG       float64       // sensor full scale: each axis is clipped to ±RangeG; default 8 g
-	JitterFrac   float64       // timestamp jitter as a fraction of the period; default 0.05
+	JitterFrac   float64       // timestamp jitter as a fraction of the period; default 0.05, negative for none
 	NoRotation   bool          // mount the sensor aligned with the body instead of rotated at random
 	Gyro         bool          // also fill in angular rates (derived from the tilt course)
 	UprightStart time.Duration // still standing at the start, for calibration; default 3 s
@@ -187,14 +188,22 @@ func Generate(a Activity, seed uint64, cfg Config) Trace {
 	if cfg.Duration <= 0 {
 		cfg.Duration = 16 * time.Second
 	}
-	if cfg.NoiseG == 0 {
+	switch {
+	case cfg.NoiseG == 0 || math.IsNaN(cfg.NoiseG):
 		cfg.NoiseG = 0.02
+	case cfg.NoiseG < 0:
+		cfg.NoiseG = 0
 	}
-	if cfg.RangeG <= 0 {
+	if cfg.RangeG <= 0 || math.IsNaN(cfg.RangeG) {
 		cfg.RangeG = 8
 	}
-	if cfg.JitterFrac == 0 {
+	switch {
+	case cfg.JitterFrac == 0 || math.IsNaN(cfg.JitterFrac):
 		cfg.JitterFrac = 0.05
+	case cfg.JitterFrac < 0:
+		cfg.JitterFrac = 0
+	case cfg.JitterFrac > 0.9:
+		cfg.JitterFrac = 0.9 // keep timestamps increasing
 	}
 	if cfg.UprightStart <= 0 {
 		cfg.UprightStart = 3 * time.Second
@@ -349,7 +358,7 @@ func Generate(a Activity, seed uint64, cfg Config) Trace {
 		fw := [3]float64{m.hx, m.hy, 1 + m.v}
 		fb := toBody(fw, m.theta, m.phi)
 		var s fall.Sample
-		s.T = time.Duration(t * float64(time.Second))
+		s.T = time.Duration(math.Round(t * float64(time.Second)))
 		sv := mul(rot, fb)
 		s.X = clip(sv[0]+cfg.NoiseG*r.NormFloat64(), cfg.RangeG)
 		s.Y = clip(sv[1]+cfg.NoiseG*r.NormFloat64(), cfg.RangeG)

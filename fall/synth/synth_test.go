@@ -69,3 +69,15 @@ func TestStrings(t *testing.T) {
 		t.Errorf("Activity(99).String() = %q", got)
 	}
 }
+
+func TestNoNoiseNoJitter(t *testing.T) {
+	tr := synth.Generate(synth.ActivityStanding, 1, synth.Config{RateHz: 50, NoiseG: -1, JitterFrac: -1, NoRotation: true})
+	for i, s := range tr.Samples {
+		if s.T != time.Duration(i)*20*time.Millisecond {
+			t.Fatalf("sample %d at %v, want a regular 50 Hz clock", i, s.T)
+		}
+		if m := math.Sqrt(s.X*s.X + s.Y*s.Y + s.Z*s.Z); math.Abs(m-1) > 1e-9 {
+			t.Fatalf("sample %d magnitude %v, want exactly 1 g while standing without noise", i, m)
+		}
+	}
+}
