@@ -275,8 +275,8 @@ func TestServerEmptyQueue(t *testing.T) {
 }
 
 func TestServerAuthMD5Challenge(t *testing.T) {
-	srv := &Server{Auth: AuthMD5, Credentials: func(device, user string) (string, bool) {
-		return "OhBehave", device == "IMEI:493005100592800" && user == "Bruce2"
+	srv := &Server{Auth: AuthMD5, Credentials: func(device, user string) (string, string, bool) {
+		return "Bruce2", "OhBehave", device == "IMEI:493005100592800"
 	}}
 	url, reports := startServer(t, srv)
 	srv.Enqueue("IMEI:493005100592800", Command{Kind: CmdGet, Items: []Item{{Target: Loc{URI: "./DevInfo/Lang"}}}})
@@ -322,8 +322,8 @@ func TestServerAuthMD5Challenge(t *testing.T) {
 }
 
 func TestServerAuthFailures(t *testing.T) {
-	srv := &Server{Auth: AuthBasic, MaxAuthAttempts: 2, Credentials: func(device, user string) (string, bool) {
-		return "secret", user == "u"
+	srv := &Server{Auth: AuthBasic, MaxAuthAttempts: 2, Credentials: func(device, user string) (string, string, bool) {
+		return "u", "secret", true
 	}}
 	url, reports := startServer(t, srv)
 	srv.Enqueue("dev", Command{Kind: CmdDelete, Items: []Item{{Target: Loc{URI: "./X"}}}})
@@ -346,8 +346,8 @@ func TestServerAuthFailures(t *testing.T) {
 }
 
 func TestServerAuthHMAC(t *testing.T) {
-	srv := &Server{Auth: AuthHMAC, Credentials: func(device, user string) (string, bool) {
-		return "pass", user == "user"
+	srv := &Server{Auth: AuthHMAC, Credentials: func(device, user string) (string, string, bool) {
+		return "user", "pass", true
 	}}
 	url, reports := startServer(t, srv)
 	srv.Enqueue("dev", Command{Kind: CmdReplace, Items: []Item{{Target: Loc{URI: "./A"}, Data: "1"}}})

@@ -155,6 +155,7 @@ func (ss *session) finish(err error) {
 // handle processes one message of the device and returns the encoded reply.
 func (ss *session) handle(req *request) []byte {
 	in := req.msg
+	ss.report.Messages++
 	if n := in.Hdr.Meta.MaxMsgSize; n > 0 {
 		ss.clientMax = n
 	}
@@ -184,6 +185,7 @@ func (ss *session) handle(req *request) []byte {
 			out.Body.Commands = append(out.Body.Commands, st)
 		}
 		ss.authAttempts++
+		ss.report.Challenges++
 		max := ss.srv.MaxAuthAttempts
 		if max <= 0 {
 			max = DefaultMaxAuthAttempts
@@ -259,7 +261,7 @@ func (ss *session) authenticate(req *request) (StatusCode, *Chal) {
 		if ParseAuthType(in.Hdr.Cred.Meta.Type) == AuthBasic {
 			user, pass, ok := ParseBasicCredential(in.Hdr.Cred.Data)
 			if ok && s.Credentials != nil {
-				if want, found := s.Credentials(ss.device, user); found && equal(pass, want) {
+				if name, want, found := s.Credentials(ss.device, user); found && equal(user, name) && equal(pass, want) {
 					ss.authed = true
 					return StatusAuthAccepted, nil
 				}
@@ -280,8 +282,8 @@ func (ss *session) authenticate(req *request) (StatusCode, *Chal) {
 		}
 		if ParseAuthType(in.Hdr.Cred.Meta.Type) == AuthMD5 && s.Credentials != nil {
 			user := in.Hdr.Source.Name
-			if want, found := s.Credentials(ss.device, user); found &&
-				VerifyMD5(in.Hdr.Cred.Data, user, want, s.nonce(ss.device, false)) {
+			if name, want, found := s.Credentials(ss.device, user); found && (user == "" || equal(user, name)) &&
+				VerifyMD5(in.Hdr.Cred.Data, name, want, s.nonce(ss.device, false)) {
 				ss.authed = true
 				// Nonce rotation: the next session uses a fresh nonce.
 				return StatusAuthAccepted, chal()
@@ -308,8 +310,8 @@ func (ss *session) authHMAC(req *request) (StatusCode, *Chal) {
 	}
 	h, err := ParseHMACHeader(req.hmac)
 	if err == nil && s.Credentials != nil {
-		if want, found := s.Credentials(ss.device, h.Username); found &&
-			VerifyHMAC(h.MAC, h.Username, want, s.nonce(ss.device, false), req.body) {
+		if name, want, found := s.Credentials(ss.device, h.Username); found && equal(h.Username, name) &&
+			VerifyHMAC(h.MAC, name, want, s.nonce(ss.device, false), req.body) {
 			code := StatusOK
 			if !ss.authed {
 				code = StatusAuthAccepted
