@@ -72,6 +72,11 @@ type Server struct {
 	// DefaultMaxAuthAttempts.
 	MaxAuthAttempts int
 
+	// Commands, when set, is called once per session when package 1 is complete; the
+	// commands it returns are sent after those queued with Enqueue. It runs on the
+	// session's goroutine.
+	Commands func(device string) []Command
+
 	// OnSession, when set, receives the report of every session when it ends. It runs
 	// on the session's goroutine; it must not block for long.
 	OnSession func(Report)

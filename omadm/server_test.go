@@ -262,6 +262,22 @@ func TestServerSession(t *testing.T) {
 	}
 }
 
+func TestServerCommandsHook(t *testing.T) {
+	srv := &Server{Commands: func(device string) []Command {
+		return []Command{{Kind: CmdDelete, Items: []Item{{Target: Loc{URI: "./PHD/" + device}}}}}
+	}}
+	url, reports := startServer(t, srv)
+	srv.Enqueue("d1", Command{Kind: CmdGet, Items: []Item{{Target: Loc{URI: "./A"}}}})
+	d := newTestDevice(t, url, "d1")
+	r := d.send(true, pkg1(AlertClientInitiated)...)
+	cs := commands(r)
+	require.Len(t, cs, 2)
+	assert.Equal(t, CmdGet, cs[0].Kind)
+	assert.Equal(t, "./PHD/d1", cs[1].Items[0].Target.URI)
+	d.send(true, answer(r, StatusOK, func(string) string { return "x" })...)
+	assert.Len(t, waitReport(t, reports).Results, 2)
+}
+
 func TestServerEmptyQueue(t *testing.T) {
 	srv := &Server{}
 	url, reports := startServer(t, srv)

@@ -228,6 +228,9 @@ func (ss *session) handle(req *request) []byte {
 	if ss.state == StateSetup {
 		ss.state = StateCommands
 		ss.outbox = ss.srv.take(ss.device)
+		if ss.srv.Commands != nil {
+			ss.outbox = append(ss.outbox, ss.srv.Commands(ss.device)...)
+		}
 	}
 	if len(ss.outbox) == 0 && ss.loOut == nil {
 		// Nothing left: a package of statuses only ends the session.
