@@ -278,6 +278,24 @@ func TestServerCommandsHook(t *testing.T) {
 	assert.Len(t, waitReport(t, reports).Results, 2)
 }
 
+func TestServerRetransmission(t *testing.T) {
+	srv := &Server{}
+	url, reports := startServer(t, srv)
+	srv.Enqueue("dev", Command{Kind: CmdDelete, Items: []Item{{Target: Loc{URI: "./X"}}}})
+	d := newTestDevice(t, url, "dev")
+	r1 := d.send(true, pkg1(AlertClientInitiated)...)
+	first := d.lastBody
+	d.msgID-- // the same message again, as after a lost reply
+	r1b := d.send(true, pkg1(AlertClientInitiated)...)
+	assert.Equal(t, first, d.lastBody)
+	assert.Equal(t, r1, r1b)
+	d.send(true, answer(r1, StatusOK, nil)...)
+	rep := waitReport(t, reports)
+	assert.Equal(t, 2, rep.Messages)
+	require.Len(t, rep.Results, 1)
+	assert.Equal(t, StatusOK, rep.Results[0].Status)
+}
+
 func TestServerEmptyQueue(t *testing.T) {
 	srv := &Server{}
 	url, reports := startServer(t, srv)

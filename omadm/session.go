@@ -51,6 +51,8 @@ type session struct {
 	results      []*CommandResult // top-level results, in order
 	loIn         *largeObject     // incoming large object being assembled
 	loOut        *outLargeObject  // outgoing large object being chunked
+	lastMsgID    string           // MsgID of the device's last message
+	lastReply    []byte           // the reply to it, sent again if the message repeats
 	err          error
 }
 
@@ -154,6 +156,19 @@ func (ss *session) finish(err error) {
 
 // handle processes one message of the device and returns the encoded reply.
 func (ss *session) handle(req *request) []byte {
+	in := req.msg
+	if ss.lastReply != nil && in.Hdr.MsgID == ss.lastMsgID {
+		// A retransmission (the device did not get our reply): answer it again
+		// without processing it twice.
+		return ss.lastReply
+	}
+	out := ss.process(req)
+	ss.lastMsgID, ss.lastReply = in.Hdr.MsgID, out
+	return out
+}
+
+// process handles a new message of the device.
+func (ss *session) process(req *request) []byte {
 	in := req.msg
 	ss.report.Messages++
 	if n := in.Hdr.Meta.MaxMsgSize; n > 0 {
