@@ -599,13 +599,13 @@ func encodedSize(m *SyncML, wbxml bool) int64 {
 // cmdSize returns the encoded size of one command.
 func cmdSize(c *Command, wbxml bool) int64 {
 	if wbxml {
-		e := wbxmlEmitter{st: &stringTable{}}
+		e := encoder{mode: modeWBXML}
 		emitCmd(&e, c)
-		return int64(len(e.b)) + 2 // a page switch back to SyncML
+		return int64(len(e.w.b)) + 2 // a page switch back to SyncML
 	}
-	var e xmlEmitter
+	e := encoder{mode: modeXML}
 	emitCmd(&e, c)
-	return int64(len(e.b))
+	return int64(len(e.x.b))
 }
 
 // number assigns CmdIDs to the commands nested in Atomic and Sequence and registers
