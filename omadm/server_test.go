@@ -54,6 +54,7 @@ type testDevice struct {
 	hmac     func(body []byte) string
 	client   *http.Client
 	lastBody []byte
+	lastHMAC string
 }
 
 func newTestDevice(t testing.TB, url, id string) *testDevice {
@@ -99,6 +100,7 @@ func (d *testDevice) send(final bool, cmds ...Command) *SyncML {
 		assert.LessOrEqual(d.t, int64(len(out)), d.maxMsg, "reply larger than MaxMsgSize")
 	}
 	d.lastBody = out
+	d.lastHMAC = resp.Header.Get(HMACHeaderName)
 	var reply SyncML
 	_, err = reply.Unmarshal(out)
 	require.NoError(d.t, err)
@@ -435,6 +437,30 @@ func TestServerMutualAuth(t *testing.T) {
 	require.NoError(t, rep.Err)
 	require.Len(t, rep.Results, 1)
 	assert.Equal(t, StatusOK, rep.Results[0].Status)
+}
+
+func TestServerMutualHMAC(t *testing.T) {
+	srv := &Server{ServerCredentials: func(device string) (string, string, AuthType, bool) {
+		return "srv", "srvpw", AuthHMAC, true
+	}}
+	url, reports := startServer(t, srv)
+	srv.Enqueue("dev", Command{Kind: CmdDelete, Items: []Item{{Target: Loc{URI: "./X"}}}})
+	d := newTestDevice(t, url, "dev")
+	r := d.send(true, pkg1(AlertClientInitiated)...)
+	h, err := ParseHMACHeader(d.lastHMAC)
+	require.NoError(t, err)
+	assert.Equal(t, "srv", h.Username)
+	assert.True(t, VerifyHMAC(h.MAC, "srv", "srvpw", nil, d.lastBody))
+	assert.Nil(t, r.Hdr.Cred)
+	// The device gives a new nonce; the next response is signed with it.
+	ans := answer(r, StatusOK, nil)
+	ans[0].Chal = &Chal{Meta: Meta{Type: AuthHMAC.String(), Format: "b64", NextNonce: "bm9uY2Uy"}}
+	d.send(true, ans...)
+	h, err = ParseHMACHeader(d.lastHMAC)
+	require.NoError(t, err)
+	assert.True(t, VerifyHMAC(h.MAC, "srv", "srvpw", []byte("nonce2"), d.lastBody))
+	assert.False(t, VerifyHMAC(h.MAC, "srv", "srvpw", nil, d.lastBody))
+	require.NoError(t, waitReport(t, reports).Err)
 }
 
 func TestServerLargeObjectOut(t *testing.T) {

@@ -52,7 +52,7 @@ type session struct {
 	loIn         *largeObject     // incoming large object being assembled
 	loOut        *outLargeObject  // outgoing large object being chunked
 	lastMsgID    string           // MsgID of the device's last message
-	lastReply    []byte           // the reply to it, sent again if the message repeats
+	lastReply    reply            // the reply to it, sent again if the message repeats
 	err          error
 }
 
@@ -155,14 +155,20 @@ func (ss *session) finish(err error) {
 }
 
 // handle processes one message of the device and returns the encoded reply.
-func (ss *session) handle(req *request) []byte {
+func (ss *session) handle(req *request) reply {
 	in := req.msg
-	if ss.lastReply != nil && in.Hdr.MsgID == ss.lastMsgID {
+	if ss.lastReply.body != nil && in.Hdr.MsgID == ss.lastMsgID {
 		// A retransmission (the device did not get our reply): answer it again
 		// without processing it twice.
 		return ss.lastReply
 	}
-	out := ss.process(req)
+	out := reply{body: ss.process(req)}
+	if s := ss.srv; s.ServerCredentials != nil {
+		if user, pass, scheme, ok := s.ServerCredentials(ss.device); ok && scheme == AuthHMAC {
+			mac := HMACDigest(user, pass, s.nonce(ss.device, true), out.body)
+			out.hmac = HMACHeader{Username: user, MAC: mac}.String()
+		}
+	}
 	ss.lastMsgID, ss.lastReply = in.Hdr.MsgID, out
 	return out
 }
@@ -517,9 +523,10 @@ func (ss *session) onStatus(c *Command) {
 func (ss *session) fill(out *SyncML, next func() string, wbxml bool) {
 	if ss.srv.ServerCredentials != nil && !ss.srvAuthed {
 		if user, pass, scheme, ok := ss.srv.ServerCredentials(ss.device); ok {
-			if scheme == AuthBasic {
+			switch scheme {
+			case AuthBasic:
 				out.Hdr.Cred = NewBasicCred(user, pass)
-			} else {
+			case AuthMD5:
 				out.Hdr.Cred = NewMD5Cred(user, pass, ss.srv.nonce(ss.device, true))
 			}
 		}
