@@ -1,6 +1,7 @@
 package omadm
 
 import (
+	"bytes"
 	"time"
 	"unicode/utf8"
 )
@@ -52,6 +53,7 @@ type session struct {
 	loIn         *largeObject     // incoming large object being assembled
 	loOut        *outLargeObject  // outgoing large object being chunked
 	lastMsgID    string           // MsgID of the device's last message
+	lastBody     []byte           // and its bytes
 	lastReply    reply            // the reply to it, sent again if the message repeats
 	err          error
 }
@@ -157,7 +159,7 @@ func (ss *session) finish(err error) {
 // handle processes one message of the device and returns the encoded reply.
 func (ss *session) handle(req *request) reply {
 	in := req.msg
-	if ss.lastReply.body != nil && in.Hdr.MsgID == ss.lastMsgID {
+	if ss.lastReply.body != nil && in.Hdr.MsgID == ss.lastMsgID && bytes.Equal(req.body, ss.lastBody) {
 		// A retransmission (the device did not get our reply): answer it again
 		// without processing it twice.
 		return ss.lastReply
@@ -169,7 +171,7 @@ func (ss *session) handle(req *request) reply {
 			out.hmac = HMACHeader{Username: user, MAC: mac}.String()
 		}
 	}
-	ss.lastMsgID, ss.lastReply = in.Hdr.MsgID, out
+	ss.lastMsgID, ss.lastBody, ss.lastReply = in.Hdr.MsgID, req.body, out
 	return out
 }
 
