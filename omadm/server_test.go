@@ -55,6 +55,7 @@ type testDevice struct {
 	client   *http.Client
 	lastBody []byte
 	lastHMAC string
+	ctype    string // overrides the content type of requests
 }
 
 func newTestDevice(t testing.TB, url, id string) *testDevice {
@@ -83,6 +84,9 @@ func (d *testDevice) send(final bool, cmds ...Command) *SyncML {
 		body, err = m.AppendXML(nil)
 	}
 	require.NoError(d.t, err)
+	if d.ctype != "" {
+		ct = d.ctype
+	}
 	req, err := http.NewRequest(http.MethodPost, d.url, bytes.NewReader(body))
 	require.NoError(d.t, err)
 	req.Header.Set("Content-Type", ct)
@@ -95,7 +99,14 @@ func (d *testDevice) send(final bool, cmds ...Command) *SyncML {
 	out, err := io.ReadAll(resp.Body)
 	require.NoError(d.t, err)
 	require.Equal(d.t, http.StatusOK, resp.StatusCode, "%s", out)
-	assert.Equal(d.t, ct, resp.Header.Get("Content-Type"))
+	wantCT := ContentTypeXML
+	switch {
+	case strings.Contains(ct, "vnd.syncml+"):
+		wantCT = ContentTypeSyncMLXML
+	case d.wbxml:
+		wantCT = ContentTypeWBXML
+	}
+	assert.Equal(d.t, wantCT, resp.Header.Get("Content-Type"))
 	if d.maxMsg > 0 {
 		assert.LessOrEqual(d.t, int64(len(out)), d.maxMsg, "reply larger than MaxMsgSize")
 	}
@@ -296,6 +307,19 @@ func TestServerRetransmission(t *testing.T) {
 	assert.Equal(t, 2, rep.Messages)
 	require.Len(t, rep.Results, 1)
 	assert.Equal(t, StatusOK, rep.Results[0].Status)
+}
+
+func TestServerContentTypes(t *testing.T) {
+	srv := &Server{}
+	url, reports := startServer(t, srv)
+	for i, ct := range []string{ContentTypeSyncMLXML, ContentTypeXML + "; charset=utf-8", ContentTypeWBXML} {
+		d := newTestDevice(t, url, "dev"+itoa(int64(i)))
+		d.wbxml = strings.Contains(ct, "wbxml")
+		d.ctype = ct
+		r := d.send(true, pkg1(AlertClientInitiated)...)
+		assert.Equal(t, "200", r.Body.Commands[0].Data, ct)
+		waitReport(t, reports)
+	}
 }
 
 func TestServerEmptyQueue(t *testing.T) {
