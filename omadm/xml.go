@@ -66,18 +66,15 @@ func charsetReader(label string, r io.Reader) (io.Reader, error) {
 }
 
 type latin1Reader struct {
-	r   io.Reader
-	buf []byte
+	r io.Reader
 }
 
+// Read converts ISO-8859-1 bytes to UTF-8; each input byte becomes at most two output
+// bytes.
 func (l latin1Reader) Read(p []byte) (int, error) {
-	// Each input byte becomes at most two output bytes.
 	n := len(p) / 2
 	if n == 0 {
-		n = 1
-		if len(p) < 2 {
-			return 0, io.ErrShortBuffer
-		}
+		return 0, io.ErrShortBuffer
 	}
 	var tmp [512]byte
 	if n > len(tmp) {
