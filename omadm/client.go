@@ -25,7 +25,7 @@ import (
 //
 // The client answers a 401 or 407 on its header by sending package 1 again with the
 // credentials the Chal asks for. It executes Add, Replace, Delete, Get, Exec, Copy, Atomic
-// (all or nothing, through AtomicTree) and Sequence against the tree, and returns one
+// (all or nothing, see the Atomic function) and Sequence against the tree, and returns one
 // Status per command in command order, its SyncHdr Status first, each Results right after
 // the Status of its Get. Large objects are assembled from chunks (213 per chunk, 424 on a
 // size mismatch, Alert 1225 when the last chunk never comes) and large Results are sent
@@ -735,14 +735,9 @@ func (s *clientSession) get(t Tree, msgID string, cmd *Command, out []Command) [
 // the failed command its own status, the commands before it 216 (rolled back) and the
 // ones after it 215 (not executed); Results are dropped.
 func (s *clientSession) atomic(t Tree, msgID string, cmd *Command, out []Command, inAtomic bool) []Command {
-	at, ok := t.(AtomicTree)
 	subs := cmd.Commands
-	if inAtomic || !ok {
-		code := StatusCommandNotAllowed
-		if !ok {
-			code = StatusOptionalNotSupported
-		}
-		out = append(out, NewStatus(msgID, cmd, code))
+	if inAtomic {
+		out = append(out, NewStatus(msgID, cmd, StatusCommandNotAllowed))
 		for i := range subs {
 			out = append(out, NewStatus(msgID, &subs[i], StatusNotExecuted))
 		}
@@ -751,7 +746,7 @@ func (s *clientSession) atomic(t Tree, msgID string, cmd *Command, out []Command
 	var inner []Command
 	failed := -1
 	errStop := errors.New("omadm: atomic command failed")
-	err := at.Atomic(func(v Tree) error {
+	err := Atomic(t, func(v Tree) error {
 		for i := range subs {
 			n := len(inner)
 			inner = s.execute(v, msgID, &subs[i], inner, true)
@@ -911,4 +906,137 @@ func Copy(t Tree, server, dst, src string) error {
 		}
 	}
 	return nil
+}
+
+// Atomic runs fn with a view of t whose changes are all undone if fn returns an error:
+// with t's own Atomic when t is an AtomicTree, else by recording how to undo each change
+// (the previous value or property, the nodes added, the subtree deleted with its ACLs
+// and Titles) and undoing them in reverse order as the device. Without AtomicTree the
+// group is not isolated from other changes made to t meanwhile, and Exec is not undone.
+func Atomic(t Tree, fn func(Tree) error) error {
+	if at, ok := t.(AtomicTree); ok {
+		return at.Atomic(fn)
+	}
+	u := &undoTree{t: t}
+	err := fn(u)
+	if err != nil {
+		for i := len(u.undo) - 1; i >= 0; i-- {
+			u.undo[i]()
+		}
+	}
+	return err
+}
+
+// undoTree is the view Atomic gives fn over a tree without AtomicTree.
+type undoTree struct {
+	t    Tree
+	undo []func()
+}
+
+func (u *undoTree) Get(server, uri string, dst []Result) ([]Result, error) {
+	return u.t.Get(server, uri, dst)
+}
+
+// firstMissing returns the URI of the topmost node of uri's path that does not exist.
+func (u *undoTree) firstMissing(uri string) string {
+	p := CleanURI(uri)
+	missing := p
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] != '/' {
+			continue
+		}
+		if _, err := u.t.Get(Local, "./"+p[:i], nil); err == nil {
+			break
+		}
+		missing = p[:i]
+	}
+	return "./" + missing
+}
+
+func (u *undoTree) Add(server, uri string, v Value) error {
+	top := ""
+	if ValidURI(uri) {
+		top = u.firstMissing(uri)
+	}
+	err := u.t.Add(server, uri, v)
+	if err == nil && top != "" {
+		u.undo = append(u.undo, func() { u.t.Delete(Local, top) })
+	}
+	return err
+}
+
+func (u *undoTree) Replace(server, uri string, v Value) error {
+	old, gerr := u.t.Get(Local, uri, nil)
+	err := u.t.Replace(server, uri, v)
+	if err == nil && gerr == nil && len(old) == 1 {
+		prev := Value{Format: old[0].Format, Type: old[0].Type, Data: old[0].Data}
+		if _, q := SplitURI(uri); q != "" {
+			prev = Value{Data: old[0].Data}
+		}
+		target := uri
+		if _, q := SplitURI(uri); q == "prop=Name" {
+			// Undo a rename under the new name.
+			path, _ := SplitURI(uri)
+			if i := strings.LastIndexByte(path, '/'); i >= 0 {
+				target = path[:i+1] + EscapeName(string(v.Data)) + "?prop=Name"
+			}
+		}
+		u.undo = append(u.undo, func() { u.t.Replace(Local, target, prev) })
+	}
+	return err
+}
+
+func (u *undoTree) Delete(server, uri string) error {
+	sub, gerr := u.t.Get(Local, uri+"?list=StructData", nil)
+	type props struct{ acl, title []byte }
+	saved := make([]props, len(sub))
+	for i, r := range sub {
+		if a, err := u.t.Get(Local, r.URI+"?prop=ACL", nil); err == nil {
+			saved[i].acl = a[0].Data
+		}
+		if ti, err := u.t.Get(Local, r.URI+"?prop=Title", nil); err == nil {
+			saved[i].title = ti[0].Data
+		}
+	}
+	err := u.t.Delete(server, uri)
+	if err == nil && gerr == nil {
+		u.undo = append(u.undo, func() {
+			for i, r := range sub {
+				u.t.Add(Local, r.URI, Value{Format: r.Format, Type: r.Type, Data: r.Data})
+				if len(saved[i].acl) > 0 {
+					u.t.Replace(Local, r.URI+"?prop=ACL", Value{Data: saved[i].acl})
+				}
+				if len(saved[i].title) > 0 {
+					u.t.Replace(Local, r.URI+"?prop=Title", Value{Data: saved[i].title})
+				}
+			}
+		})
+	}
+	return err
+}
+
+func (u *undoTree) Copy(server, dst, src string) error {
+	old, gerr := u.t.Get(Local, dst, nil)
+	top := ""
+	if ValidURI(dst) {
+		top = u.firstMissing(dst)
+	}
+	err := Copy(u.t, server, dst, src)
+	if err == nil {
+		if gerr == nil && len(old) == 1 {
+			prev := Value{Format: old[0].Format, Type: old[0].Type, Data: old[0].Data}
+			u.undo = append(u.undo, func() { u.t.Replace(Local, dst, prev) })
+		} else if top != "" {
+			u.undo = append(u.undo, func() { u.t.Delete(Local, top) })
+		}
+	}
+	return err
+}
+
+func (u *undoTree) Exec(ctx context.Context, server, uri string, data []byte, correlator string) error {
+	et, ok := u.t.(ExecTree)
+	if !ok {
+		return &PathError{Op: "exec", Path: uri, Err: ErrNotSupported}
+	}
+	return et.Exec(ctx, server, uri, data, correlator)
 }
