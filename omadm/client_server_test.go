@@ -143,7 +143,7 @@ func TestClientWithServer(t *testing.T) {
 // TestClientServerAuth: md5 challenge with nonce rotation, HMAC on every message, and
 // mutual authentication in which the device challenges the server.
 func TestClientServerAuth(t *testing.T) {
-	creds := func(device, user string) (string, bool) { return "OhBehave", user == "Bruce2" && device == devID }
+	creds := func(device, user string) (string, string, bool) { return "Bruce2", "OhBehave", device == devID }
 	for _, tt := range []struct {
 		name string
 		srv  *omadm.Server

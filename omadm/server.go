@@ -44,10 +44,12 @@ type Server struct {
 	// Under AuthMD5 a device that sends basic credentials is challenged for md5.
 	Auth AuthType
 
-	// Credentials returns the password of user on device (user is the LocName of the
-	// header Source for auth-md5, the name in the credential for auth-basic, the
-	// username of the x-syncml-hmac header). Required unless Auth is AuthNone.
-	Credentials func(device, user string) (password string, ok bool)
+	// Credentials returns the account name and password of device, given the name the
+	// device presented: the name in the credential for auth-basic, the username of the
+	// x-syncml-hmac header, the LocName of the header Source for auth-md5 (empty when
+	// the device sends none, as many do; the md5 digest then uses the returned name).
+	// A presented name must equal the returned one. Required unless Auth is AuthNone.
+	Credentials func(device, user string) (name, password string, ok bool)
 
 	// ServerCredentials, when set, returns the name and password the server presents to
 	// device in its headers (mutual authentication), with scheme AuthBasic or AuthMD5.
@@ -69,6 +71,11 @@ type Server struct {
 	// MaxAuthAttempts ends a session after this many failed authentications; default
 	// DefaultMaxAuthAttempts.
 	MaxAuthAttempts int
+
+	// Commands, when set, is called once per session when package 1 is complete; the
+	// commands it returns are sent after those queued with Enqueue. It runs on the
+	// session's goroutine.
+	Commands func(device string) []Command
 
 	// OnSession, when set, receives the report of every session when it ends. It runs
 	// on the session's goroutine; it must not block for long.
@@ -106,6 +113,9 @@ type Report struct {
 	Results []CommandResult
 	// Alerts holds the alerts the device sent other than session control alerts.
 	Alerts []Command
+	// Messages counts the device's messages in the session; Challenges the replies
+	// that challenged its credentials (401 or 407).
+	Messages, Challenges int
 	// Err is nil when the session ended normally.
 	Err error
 }

@@ -262,6 +262,40 @@ func TestServerSession(t *testing.T) {
 	}
 }
 
+func TestServerCommandsHook(t *testing.T) {
+	srv := &Server{Commands: func(device string) []Command {
+		return []Command{{Kind: CmdDelete, Items: []Item{{Target: Loc{URI: "./PHD/" + device}}}}}
+	}}
+	url, reports := startServer(t, srv)
+	srv.Enqueue("d1", Command{Kind: CmdGet, Items: []Item{{Target: Loc{URI: "./A"}}}})
+	d := newTestDevice(t, url, "d1")
+	r := d.send(true, pkg1(AlertClientInitiated)...)
+	cs := commands(r)
+	require.Len(t, cs, 2)
+	assert.Equal(t, CmdGet, cs[0].Kind)
+	assert.Equal(t, "./PHD/d1", cs[1].Items[0].Target.URI)
+	d.send(true, answer(r, StatusOK, func(string) string { return "x" })...)
+	assert.Len(t, waitReport(t, reports).Results, 2)
+}
+
+func TestServerRetransmission(t *testing.T) {
+	srv := &Server{}
+	url, reports := startServer(t, srv)
+	srv.Enqueue("dev", Command{Kind: CmdDelete, Items: []Item{{Target: Loc{URI: "./X"}}}})
+	d := newTestDevice(t, url, "dev")
+	r1 := d.send(true, pkg1(AlertClientInitiated)...)
+	first := d.lastBody
+	d.msgID-- // the same message again, as after a lost reply
+	r1b := d.send(true, pkg1(AlertClientInitiated)...)
+	assert.Equal(t, first, d.lastBody)
+	assert.Equal(t, r1, r1b)
+	d.send(true, answer(r1, StatusOK, nil)...)
+	rep := waitReport(t, reports)
+	assert.Equal(t, 2, rep.Messages)
+	require.Len(t, rep.Results, 1)
+	assert.Equal(t, StatusOK, rep.Results[0].Status)
+}
+
 func TestServerEmptyQueue(t *testing.T) {
 	srv := &Server{}
 	url, reports := startServer(t, srv)
@@ -275,8 +309,8 @@ func TestServerEmptyQueue(t *testing.T) {
 }
 
 func TestServerAuthMD5Challenge(t *testing.T) {
-	srv := &Server{Auth: AuthMD5, Credentials: func(device, user string) (string, bool) {
-		return "OhBehave", device == "IMEI:493005100592800" && user == "Bruce2"
+	srv := &Server{Auth: AuthMD5, Credentials: func(device, user string) (string, string, bool) {
+		return "Bruce2", "OhBehave", device == "IMEI:493005100592800"
 	}}
 	url, reports := startServer(t, srv)
 	srv.Enqueue("IMEI:493005100592800", Command{Kind: CmdGet, Items: []Item{{Target: Loc{URI: "./DevInfo/Lang"}}}})
@@ -322,8 +356,8 @@ func TestServerAuthMD5Challenge(t *testing.T) {
 }
 
 func TestServerAuthFailures(t *testing.T) {
-	srv := &Server{Auth: AuthBasic, MaxAuthAttempts: 2, Credentials: func(device, user string) (string, bool) {
-		return "secret", user == "u"
+	srv := &Server{Auth: AuthBasic, MaxAuthAttempts: 2, Credentials: func(device, user string) (string, string, bool) {
+		return "u", "secret", true
 	}}
 	url, reports := startServer(t, srv)
 	srv.Enqueue("dev", Command{Kind: CmdDelete, Items: []Item{{Target: Loc{URI: "./X"}}}})
@@ -346,8 +380,8 @@ func TestServerAuthFailures(t *testing.T) {
 }
 
 func TestServerAuthHMAC(t *testing.T) {
-	srv := &Server{Auth: AuthHMAC, Credentials: func(device, user string) (string, bool) {
-		return "pass", user == "user"
+	srv := &Server{Auth: AuthHMAC, Credentials: func(device, user string) (string, string, bool) {
+		return "user", "pass", true
 	}}
 	url, reports := startServer(t, srv)
 	srv.Enqueue("dev", Command{Kind: CmdReplace, Items: []Item{{Target: Loc{URI: "./A"}, Data: "1"}}})

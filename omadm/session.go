@@ -51,6 +51,8 @@ type session struct {
 	results      []*CommandResult // top-level results, in order
 	loIn         *largeObject     // incoming large object being assembled
 	loOut        *outLargeObject  // outgoing large object being chunked
+	lastMsgID    string           // MsgID of the device's last message
+	lastReply    []byte           // the reply to it, sent again if the message repeats
 	err          error
 }
 
@@ -155,6 +157,20 @@ func (ss *session) finish(err error) {
 // handle processes one message of the device and returns the encoded reply.
 func (ss *session) handle(req *request) []byte {
 	in := req.msg
+	if ss.lastReply != nil && in.Hdr.MsgID == ss.lastMsgID {
+		// A retransmission (the device did not get our reply): answer it again
+		// without processing it twice.
+		return ss.lastReply
+	}
+	out := ss.process(req)
+	ss.lastMsgID, ss.lastReply = in.Hdr.MsgID, out
+	return out
+}
+
+// process handles a new message of the device.
+func (ss *session) process(req *request) []byte {
+	in := req.msg
+	ss.report.Messages++
 	if n := in.Hdr.Meta.MaxMsgSize; n > 0 {
 		ss.clientMax = n
 	}
@@ -184,6 +200,7 @@ func (ss *session) handle(req *request) []byte {
 			out.Body.Commands = append(out.Body.Commands, st)
 		}
 		ss.authAttempts++
+		ss.report.Challenges++
 		max := ss.srv.MaxAuthAttempts
 		if max <= 0 {
 			max = DefaultMaxAuthAttempts
@@ -226,6 +243,9 @@ func (ss *session) handle(req *request) []byte {
 	if ss.state == StateSetup {
 		ss.state = StateCommands
 		ss.outbox = ss.srv.take(ss.device)
+		if ss.srv.Commands != nil {
+			ss.outbox = append(ss.outbox, ss.srv.Commands(ss.device)...)
+		}
 	}
 	if len(ss.outbox) == 0 && ss.loOut == nil {
 		// Nothing left: a package of statuses only ends the session.
@@ -259,7 +279,7 @@ func (ss *session) authenticate(req *request) (StatusCode, *Chal) {
 		if ParseAuthType(in.Hdr.Cred.Meta.Type) == AuthBasic {
 			user, pass, ok := ParseBasicCredential(in.Hdr.Cred.Data)
 			if ok && s.Credentials != nil {
-				if want, found := s.Credentials(ss.device, user); found && equal(pass, want) {
+				if name, want, found := s.Credentials(ss.device, user); found && equal(user, name) && equal(pass, want) {
 					ss.authed = true
 					return StatusAuthAccepted, nil
 				}
@@ -280,8 +300,8 @@ func (ss *session) authenticate(req *request) (StatusCode, *Chal) {
 		}
 		if ParseAuthType(in.Hdr.Cred.Meta.Type) == AuthMD5 && s.Credentials != nil {
 			user := in.Hdr.Source.Name
-			if want, found := s.Credentials(ss.device, user); found &&
-				VerifyMD5(in.Hdr.Cred.Data, user, want, s.nonce(ss.device, false)) {
+			if name, want, found := s.Credentials(ss.device, user); found && (user == "" || equal(user, name)) &&
+				VerifyMD5(in.Hdr.Cred.Data, name, want, s.nonce(ss.device, false)) {
 				ss.authed = true
 				// Nonce rotation: the next session uses a fresh nonce.
 				return StatusAuthAccepted, chal()
@@ -308,8 +328,8 @@ func (ss *session) authHMAC(req *request) (StatusCode, *Chal) {
 	}
 	h, err := ParseHMACHeader(req.hmac)
 	if err == nil && s.Credentials != nil {
-		if want, found := s.Credentials(ss.device, h.Username); found &&
-			VerifyHMAC(h.MAC, h.Username, want, s.nonce(ss.device, false), req.body) {
+		if name, want, found := s.Credentials(ss.device, h.Username); found && equal(h.Username, name) &&
+			VerifyHMAC(h.MAC, name, want, s.nonce(ss.device, false), req.body) {
 			code := StatusOK
 			if !ss.authed {
 				code = StatusAuthAccepted
