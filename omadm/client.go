@@ -513,10 +513,7 @@ func (s *clientSession) checkServer(in *SyncML, st *Command) bool {
 	ok := false
 	switch ParseAuthType(cred.Meta.Type) {
 	case AuthBasic:
-		if scheme == AuthBasic {
-			user, pass, good := ParseBasicCredential(cred.Data)
-			ok = good && VerifyBasic(cred.Data, c.ServerUserName, c.ServerPassword) && user == c.ServerUserName && pass != ""
-		}
+		ok = scheme == AuthBasic && VerifyBasic(cred.Data, c.ServerUserName, c.ServerPassword)
 	case AuthMD5:
 		ok = VerifyMD5(cred.Data, c.ServerUserName, c.ServerPassword, c.serverNonce)
 	}

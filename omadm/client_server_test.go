@@ -155,13 +155,20 @@ func TestClientServerAuth(t *testing.T) {
 			ServerCredentials: func(string) (string, string, omadm.AuthType, bool) {
 				return "srvuser", "srvpass", omadm.AuthMD5, true
 			}}},
+		{"mutual-basic", &omadm.Server{Auth: omadm.AuthBasic, Credentials: creds,
+			ServerCredentials: func(string) (string, string, omadm.AuthType, bool) {
+				return "srvuser", "srvpass", omadm.AuthBasic, true
+			}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			url, reports := loopback(t, tt.srv)
 			tr := phdDevice(t)
 			c := &omadm.Client{Tree: tr, ServerURL: url, ServerID: serverID, UserName: "Bruce2", Password: "OhBehave"}
-			if tt.name == "mutual" {
+			if strings.HasPrefix(tt.name, "mutual") {
 				c.ServerUserName, c.ServerPassword = "srvuser", "srvpass"
+			}
+			if tt.name == "mutual-basic" {
+				c.ServerAuth = omadm.AuthBasic
 			}
 			for session := 0; session < 2; session++ {
 				tt.srv.Enqueue(devID, omadm.Command{Kind: omadm.CmdReplace, Items: []omadm.Item{item(omadm.PHDGateway, "chr", "gw"+string(rune('0'+session)))}})
@@ -184,6 +191,33 @@ func TestClientServerAuth(t *testing.T) {
 			}
 		})
 	}
+	t.Run("server without credentials", func(t *testing.T) {
+		srv := &omadm.Server{}
+		url, reports := loopback(t, srv)
+		tr := phdDevice(t)
+		c := &omadm.Client{Tree: tr, ServerURL: url, ServerID: serverID, ServerUserName: "srvuser", ServerPassword: "srvpass"}
+		srv.Enqueue(devID, omadm.Command{Kind: omadm.CmdReplace, Items: []omadm.Item{item(omadm.PHDGateway, "chr", "evil")}})
+		cr, err := c.Run(context.Background(), omadm.AlertClientInitiated)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := report(t, reports)
+		if len(r.Results) != 1 || r.Results[0].Status != omadm.StatusMissingCredentials {
+			t.Errorf("server report = %+v, want the Replace refused with 407", r.Results)
+		}
+		if p, _ := omadm.ReadPHD(tr, serverID); p.Gateway == "evil" {
+			t.Error("a command of an unauthenticated server ran")
+		}
+		var sawChal bool
+		for _, st := range cr.Commands {
+			if st.CmdRef == "0" && st.Chal != nil && st.Data == "407" {
+				sawChal = true
+			}
+		}
+		if !sawChal {
+			t.Error("device did not challenge the server")
+		}
+	})
 	t.Run("wrong password", func(t *testing.T) {
 		srv := &omadm.Server{Auth: omadm.AuthMD5, Credentials: creds}
 		url, reports := loopback(t, srv)
