@@ -234,12 +234,18 @@ func TestClientServerAuth(t *testing.T) {
 // TestClientServerLargeObjects moves large objects both ways: a value larger than the
 // device's MaxMsgSize from the server, and a Get result larger than the server's.
 func TestClientServerLargeObjects(t *testing.T) {
+	for _, wbxml := range []bool{false, true} {
+		t.Run(map[bool]string{false: "XML", true: "WBXML"}[wbxml], func(t *testing.T) { largeObjects(t, wbxml) })
+	}
+}
+
+func largeObjects(t *testing.T, wbxml bool) {
 	srv := &omadm.Server{MaxMsgSize: 4000}
 	url, reports := loopback(t, srv)
 	tr := phdDevice(t)
 	big := strings.Repeat("0123456789<&>", 900) // ~11.7 KB, escaped in XML
 	srv.Enqueue(devID, omadm.Command{Kind: omadm.CmdReplace, Items: []omadm.Item{item(omadm.PHDGateway, "chr", big)}})
-	c := &omadm.Client{Tree: tr, ServerURL: url, ServerID: serverID, MaxMsgSize: 3000}
+	c := &omadm.Client{Tree: tr, ServerURL: url, ServerID: serverID, MaxMsgSize: 3000, WBXML: wbxml}
 	if _, err := c.Run(context.Background(), omadm.AlertClientInitiated); err != nil {
 		t.Fatal(err)
 	}
