@@ -169,3 +169,17 @@ func benchSession(srv *Server, hc *http.Client, url, id string) error {
 }
 
 var errBench = &StatusError{Code: StatusCommandFailed}
+
+// TestEncodeAllocs holds encoding into a reused buffer to zero allocations: the server
+// encodes every reply this way.
+func TestEncodeAllocs(t *testing.T) {
+	m := package20()
+	x, _ := m.AppendXML(nil)
+	w, _ := m.AppendWBXML(nil)
+	if n := testing.AllocsPerRun(100, func() { x, _ = m.AppendXML(x[:0]) }); n != 0 {
+		t.Errorf("AppendXML allocates %v times, want 0", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { w, _ = m.AppendWBXML(w[:0]) }); n != 0 {
+		t.Errorf("AppendWBXML allocates %v times, want 0", n)
+	}
+}

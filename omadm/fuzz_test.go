@@ -1,11 +1,18 @@
 package omadm
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // fuzzSeeds returns the XML vectors of testdata/vectors, and testdata/mdm.
@@ -127,6 +134,54 @@ func FuzzWBXMLRoundTrip(f *testing.F) {
 		}
 		if !reflect.DeepEqual(want, m3) {
 			t.Fatalf("WBXML to XML differs:\n%#v\n%#v", want, m3)
+		}
+	})
+}
+
+// FuzzServerMessage sends arbitrary bodies to a server, twice in a row as one device
+// would, and checks that every answer is HTTP 400 or 413, or a reply that decodes.
+func FuzzServerMessage(f *testing.F) {
+	for _, b := range fuzzSeeds(f) {
+		f.Add(b, false)
+	}
+	pk := SyncML{Hdr: SyncHdr{SessionID: "1", MsgID: "1", Target: Loc{URI: "http://srv"}, Source: Loc{URI: "dev"}},
+		Body: SyncBody{Commands: pkg1(AlertClientInitiated), Final: true}}
+	pk.Body.Commands[0].CmdID, pk.Body.Commands[1].CmdID = "1", "2"
+	x, _ := pk.AppendXML(nil)
+	w, _ := pk.AppendWBXML(nil)
+	f.Add(x, false)
+	f.Add(w, true)
+	f.Fuzz(func(t *testing.T, body []byte, wbxml bool) {
+		srv := &Server{Auth: AuthMD5, MaxMsgSize: 1 << 16, ErrorLog: log.New(io.Discard, "", 0),
+			Credentials: func(string, string) (string, string, bool) { return "u", "p", true }}
+		srv.Enqueue("dev", Command{Kind: CmdAtomic, Commands: []Command{{Kind: CmdGet, Items: []Item{{Target: Loc{URI: "./A"}}}}}})
+		ct := ContentTypeXML
+		if wbxml {
+			ct = ContentTypeWBXML
+		}
+		for i := 0; i < 2; i++ {
+			req := httptest.NewRequest(http.MethodPost, "/dm", bytes.NewReader(body))
+			req.Header.Set("Content-Type", ct)
+			rec := httptest.NewRecorder()
+			srv.ServeHTTP(rec, req)
+			switch rec.Code {
+			case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+			case http.StatusOK:
+				var m SyncML
+				if _, err := m.Unmarshal(rec.Body.Bytes()); err != nil {
+					t.Fatalf("reply does not decode: %v", err)
+				}
+				if len(m.Body.Commands) == 0 || m.Body.Commands[0].Cmd != "SyncHdr" {
+					t.Fatalf("reply does not start with the header's status")
+				}
+			default:
+				t.Fatalf("HTTP status %d", rec.Code)
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

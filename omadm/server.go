@@ -52,8 +52,10 @@ type Server struct {
 	Credentials func(device, user string) (name, password string, ok bool)
 
 	// ServerCredentials, when set, returns the name and password the server presents to
-	// device in its headers (mutual authentication), with scheme AuthBasic or AuthMD5.
-	// The md5 nonce is the one the device last sent in a Chal (empty at first).
+	// device (mutual authentication): with scheme AuthBasic or AuthMD5 as a Cred in the
+	// header of every message that carries commands until the device accepts it, with
+	// AuthHMAC as an x-syncml-hmac header on every response. The nonce is the one the
+	// device last sent in a Chal (empty at first).
 	ServerCredentials func(device string) (user, password string, scheme AuthType, ok bool)
 
 	// MaxMsgSize is the largest message accepted, in bytes; larger ones are refused
@@ -277,7 +279,13 @@ type request struct {
 	body  []byte
 	hmac  string
 	wbxml bool
-	reply chan []byte
+	reply chan reply
+}
+
+// reply is a session's answer to one request.
+type reply struct {
+	body []byte
+	hmac string // x-syncml-hmac header value, or ""
 }
 
 // ServeHTTP handles one SyncML DM message.
@@ -321,8 +329,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	req := request{msg: msg, body: body, hmac: r.Header.Get(HMACHeaderName), wbxml: wbxml, reply: make(chan []byte, 1)}
+	req := request{msg: msg, body: body, hmac: r.Header.Get(HMACHeaderName), wbxml: wbxml, reply: make(chan reply, 1)}
 	out, ok := s.dispatch(r.Context(), &req)
+	if out.hmac != "" {
+		w.Header().Set(HMACHeaderName, out.hmac)
+	}
 	if !ok {
 		http.Error(w, ErrServerClosed.Error(), http.StatusServiceUnavailable)
 		return
@@ -339,17 +350,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		w.Header().Set("Content-Type", ContentTypeXML)
 	}
-	w.Write(out)
+	w.Write(out.body)
 }
 
 // dispatch hands req to the session of its device and waits for the reply.
-func (s *Server) dispatch(ctx context.Context, req *request) ([]byte, bool) {
+func (s *Server) dispatch(ctx context.Context, req *request) (reply, bool) {
 	key := req.msg.Hdr.Source.URI + "\x00" + req.msg.Hdr.SessionID
 	for {
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
-			return nil, false
+			return reply{}, false
 		}
 		sess := s.sessions[key]
 		if sess == nil {
@@ -365,13 +376,13 @@ func (s *Server) dispatch(ctx context.Context, req *request) ([]byte, bool) {
 			case out := <-req.reply:
 				return out, true
 			case <-ctx.Done():
-				return nil, false
+				return reply{}, false
 			}
 		case <-sess.done:
 			// The session ended meanwhile; the next message starts a new one.
 			continue
 		case <-ctx.Done():
-			return nil, false
+			return reply{}, false
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package omadm
 
 import (
+	"bytes"
 	"time"
 	"unicode/utf8"
 )
@@ -52,7 +53,8 @@ type session struct {
 	loIn         *largeObject     // incoming large object being assembled
 	loOut        *outLargeObject  // outgoing large object being chunked
 	lastMsgID    string           // MsgID of the device's last message
-	lastReply    []byte           // the reply to it, sent again if the message repeats
+	lastBody     []byte           // and its bytes
+	lastReply    reply            // the reply to it, sent again if the message repeats
 	err          error
 }
 
@@ -155,15 +157,21 @@ func (ss *session) finish(err error) {
 }
 
 // handle processes one message of the device and returns the encoded reply.
-func (ss *session) handle(req *request) []byte {
+func (ss *session) handle(req *request) reply {
 	in := req.msg
-	if ss.lastReply != nil && in.Hdr.MsgID == ss.lastMsgID {
+	if ss.lastReply.body != nil && in.Hdr.MsgID == ss.lastMsgID && bytes.Equal(req.body, ss.lastBody) {
 		// A retransmission (the device did not get our reply): answer it again
 		// without processing it twice.
 		return ss.lastReply
 	}
-	out := ss.process(req)
-	ss.lastMsgID, ss.lastReply = in.Hdr.MsgID, out
+	out := reply{body: ss.process(req)}
+	if s := ss.srv; s.ServerCredentials != nil {
+		if user, pass, scheme, ok := s.ServerCredentials(ss.device); ok && scheme == AuthHMAC {
+			mac := HMACDigest(user, pass, s.nonce(ss.device, true), out.body)
+			out.hmac = HMACHeader{Username: user, MAC: mac}.String()
+		}
+	}
+	ss.lastMsgID, ss.lastBody, ss.lastReply = in.Hdr.MsgID, req.body, out
 	return out
 }
 
@@ -517,9 +525,10 @@ func (ss *session) onStatus(c *Command) {
 func (ss *session) fill(out *SyncML, next func() string, wbxml bool) {
 	if ss.srv.ServerCredentials != nil && !ss.srvAuthed {
 		if user, pass, scheme, ok := ss.srv.ServerCredentials(ss.device); ok {
-			if scheme == AuthBasic {
+			switch scheme {
+			case AuthBasic:
 				out.Hdr.Cred = NewBasicCred(user, pass)
-			} else {
+			case AuthMD5:
 				out.Hdr.Cred = NewMD5Cred(user, pass, ss.srv.nonce(ss.device, true))
 			}
 		}
@@ -599,13 +608,13 @@ func encodedSize(m *SyncML, wbxml bool) int64 {
 // cmdSize returns the encoded size of one command.
 func cmdSize(c *Command, wbxml bool) int64 {
 	if wbxml {
-		e := wbxmlEmitter{st: &stringTable{}}
+		e := encoder{mode: modeWBXML}
 		emitCmd(&e, c)
-		return int64(len(e.b)) + 2 // a page switch back to SyncML
+		return int64(len(e.w.b)) + 2 // a page switch back to SyncML
 	}
-	var e xmlEmitter
+	e := encoder{mode: modeXML}
 	emitCmd(&e, c)
-	return int64(len(e.b))
+	return int64(len(e.x.b))
 }
 
 // number assigns CmdIDs to the commands nested in Atomic and Sequence and registers
