@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -85,8 +86,9 @@ type Client struct {
 	// executed.
 	ServerUserName, ServerPassword string
 
-	// ServerAuth is the scheme the device challenges the server with: AuthBasic or
-	// AuthMD5 (the default).
+	// ServerAuth is the scheme the device challenges the server with: AuthBasic, AuthMD5
+	// (the default), or AuthHMAC, under which every response of the server must carry an
+	// x-syncml-hmac header made with the nonce of the device's last Chal.
 	ServerAuth AuthType
 
 	// MaxMsgSize is the largest message the device accepts, advertised in its headers.
@@ -242,6 +244,10 @@ type clientSession struct {
 	serverAuthed bool
 	serverMax    int64 // the server's MaxMsgSize
 
+	nonceOut []byte // a nonce for the server in the message being built
+	respBody []byte // the server's last message as received
+	respHMAC string // its x-syncml-hmac header
+
 	loIn   *clientLO // incoming large object being assembled
 	loOut  *clientLOOut
 	report ClientReport
@@ -350,6 +356,9 @@ func (s *clientSession) exchange(cmds []Command, final bool) (*SyncML, error) {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
+	if s.nonceOut != nil {
+		s.c.serverNonce, s.nonceOut = s.nonceOut, nil
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, err
@@ -367,6 +376,7 @@ func (s *clientSession) exchange(cmds []Command, final bool) (*SyncML, error) {
 	if int64(len(rb)) > limit {
 		return nil, fmt.Errorf("%w: reply over %d bytes", ErrTooLarge, limit)
 	}
+	s.respBody, s.respHMAC = rb, resp.Header.Get(HMACHeaderName)
 	in := new(SyncML)
 	if _, err := in.Unmarshal(rb); err != nil {
 		return nil, err
@@ -488,19 +498,38 @@ func (s *clientSession) checkServer(in *SyncML, st *Command) bool {
 		return true
 	}
 	scheme := c.ServerAuth
-	if scheme != AuthBasic {
+	if scheme != AuthBasic && scheme != AuthHMAC {
 		scheme = AuthMD5
 	}
 	chal := func() *Chal {
 		ch := &Chal{Meta: Meta{Type: scheme.String(), Format: "b64"}}
-		if scheme == AuthMD5 {
+		if scheme != AuthBasic {
 			raw, text, err := NewNonce()
 			if err == nil {
-				c.serverNonce = raw
+				s.nonceOut = raw // in force once the message carrying it is sent
 				ch.Meta.NextNonce = text
 			}
 		}
 		return ch
+	}
+	if scheme == AuthHMAC {
+		// Every response is signed, with the nonce the device sent last.
+		h, err := ParseHMACHeader(s.respHMAC)
+		switch {
+		case s.respHMAC == "":
+			st.Data, st.Chal = StatusMissingCredentials.Code(), chal()
+			return false
+		case err != nil || !VerifyHMAC(h.MAC, c.ServerUserName, c.ServerPassword, c.serverNonce, s.respBody) ||
+			subtle.ConstantTimeCompare([]byte(h.Username), []byte(c.ServerUserName)) != 1:
+			st.Data, st.Chal = StatusInvalidCredentials.Code(), chal()
+			return false
+		}
+		if !s.serverAuthed {
+			st.Data = StatusAuthAccepted.Code()
+		}
+		s.serverAuthed = true
+		st.Chal = chal()
+		return true
 	}
 	if s.serverAuthed {
 		return true

@@ -155,6 +155,10 @@ func TestClientServerAuth(t *testing.T) {
 			ServerCredentials: func(string) (string, string, omadm.AuthType, bool) {
 				return "srvuser", "srvpass", omadm.AuthMD5, true
 			}}},
+		{"mutual-hmac", &omadm.Server{Auth: omadm.AuthHMAC, Credentials: creds,
+			ServerCredentials: func(string) (string, string, omadm.AuthType, bool) {
+				return "srvuser", "srvpass", omadm.AuthHMAC, true
+			}}},
 		{"mutual-basic", &omadm.Server{Auth: omadm.AuthBasic, Credentials: creds,
 			ServerCredentials: func(string) (string, string, omadm.AuthType, bool) {
 				return "srvuser", "srvpass", omadm.AuthBasic, true
@@ -167,8 +171,11 @@ func TestClientServerAuth(t *testing.T) {
 			if strings.HasPrefix(tt.name, "mutual") {
 				c.ServerUserName, c.ServerPassword = "srvuser", "srvpass"
 			}
-			if tt.name == "mutual-basic" {
+			switch tt.name {
+			case "mutual-basic":
 				c.ServerAuth = omadm.AuthBasic
+			case "mutual-hmac":
+				c.ServerAuth = omadm.AuthHMAC
 			}
 			for session := 0; session < 2; session++ {
 				tt.srv.Enqueue(devID, omadm.Command{Kind: omadm.CmdReplace, Items: []omadm.Item{item(omadm.PHDGateway, "chr", "gw"+string(rune('0'+session)))}})
@@ -216,6 +223,25 @@ func TestClientServerAuth(t *testing.T) {
 		}
 		if !sawChal {
 			t.Error("device did not challenge the server")
+		}
+	})
+	t.Run("server signs with a wrong password", func(t *testing.T) {
+		srv := &omadm.Server{ServerCredentials: func(string) (string, string, omadm.AuthType, bool) {
+			return "srvuser", "guess", omadm.AuthHMAC, true
+		}}
+		url, reports := loopback(t, srv)
+		tr := phdDevice(t)
+		c := &omadm.Client{Tree: tr, ServerURL: url, ServerID: serverID, ServerUserName: "srvuser", ServerPassword: "srvpass", ServerAuth: omadm.AuthHMAC}
+		srv.Enqueue(devID, omadm.Command{Kind: omadm.CmdReplace, Items: []omadm.Item{item(omadm.PHDGateway, "chr", "evil")}})
+		if _, err := c.Run(context.Background(), omadm.AlertClientInitiated); err != nil {
+			t.Fatal(err)
+		}
+		r := report(t, reports)
+		if len(r.Results) != 1 || r.Results[0].Status != omadm.StatusInvalidCredentials {
+			t.Errorf("server report = %+v, want the Replace refused with 401", r.Results)
+		}
+		if p, _ := omadm.ReadPHD(tr, serverID); p.Gateway == "evil" {
+			t.Error("a command of a server with a bad signature ran")
 		}
 	})
 	t.Run("wrong password", func(t *testing.T) {
