@@ -2,10 +2,12 @@ package omadm_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/phdkit/phdkit/omadm"
 )
@@ -50,7 +52,13 @@ func FuzzClientReply(f *testing.F) {
 		tr := deviceTree(t)
 		reply, first, sentBad = b, true, nil
 		c := &omadm.Client{Tree: tr, ServerURL: hs.URL, MaxMessages: 8}
-		c.Run(context.Background(), omadm.AlertClientInitiated)
+		watchdog := time.AfterFunc(60*time.Second, func() { panic("FuzzClientReply: session hung") })
+		defer watchdog.Stop()
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+		defer cancel()
+		if _, err := c.Run(ctx, omadm.AlertClientInitiated); errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("session did not end: %v", err)
+		}
 		if sentBad != nil {
 			t.Fatalf("client sent a message that does not decode: %v", sentBad)
 		}
