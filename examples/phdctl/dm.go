@@ -24,6 +24,7 @@ const dmUsage = `usage:
   phdctl dm encode [--wbxml] FILE       XML in; WBXML out with --wbxml, else normalized XML
   phdctl dm server --listen ADDR [--device ID] [--cmd SPEC]... [--commands FILE]
                    [--auth none|basic|md5|hmac --user U --password P] [--sessions N]
+                   [--server-user U --server-password P --server-auth basic|md5|hmac]
   phdctl dm client --server URL [--device ID] [--wbxml]
                    [--auth none|basic|md5|hmac --user U --password P]
 
@@ -216,6 +217,9 @@ func dmServer(ctx context.Context, args []string, stdout io.Writer) error {
 	user := fs.String("user", "", "device account name")
 	password := fs.String("password", "", "device account password")
 	sessions := fs.Int("sessions", 0, "exit after this many sessions (0: run until interrupted)")
+	srvUser := fs.String("server-user", "", "name the server presents to devices (mutual authentication)")
+	srvPassword := fs.String("server-password", "", "password the server presents to devices")
+	srvAuth := fs.String("server-auth", "md5", "scheme of the server's credentials: basic, md5, hmac")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -264,6 +268,15 @@ func dmServer(ctx context.Context, args []string, stdout io.Writer) error {
 			defer mu.Unlock()
 			fmt.Fprintf(stdout, "alert from %s: %s correlator=%q\n", device, a.Data, a.Correlator)
 		},
+	}
+	if *srvPassword != "" {
+		sscheme, err := parseAuth(*srvAuth)
+		if err != nil || sscheme == omadm.AuthNone {
+			return fmt.Errorf("phdctl dm server: --server-auth must be basic, md5 or hmac")
+		}
+		srv.ServerCredentials = func(string) (string, string, omadm.AuthType, bool) {
+			return *srvUser, *srvPassword, sscheme, true
+		}
 	}
 	if *device != "" {
 		srv.Enqueue(*device, cmds...)
