@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -25,7 +26,7 @@ import (
 //
 // The client answers a 401 or 407 on its header by sending package 1 again with the
 // credentials the Chal asks for. It executes Add, Replace, Delete, Get, Exec, Copy, Atomic
-// (all or nothing, through AtomicTree) and Sequence against the tree, and returns one
+// (all or nothing, see the Atomic function) and Sequence against the tree, and returns one
 // Status per command in command order, its SyncHdr Status first, each Results right after
 // the Status of its Get. Large objects are assembled from chunks (213 per chunk, 424 on a
 // size mismatch, Alert 1225 when the last chunk never comes) and large Results are sent
@@ -85,8 +86,9 @@ type Client struct {
 	// executed.
 	ServerUserName, ServerPassword string
 
-	// ServerAuth is the scheme the device challenges the server with: AuthBasic or
-	// AuthMD5 (the default).
+	// ServerAuth is the scheme the device challenges the server with: AuthBasic, AuthMD5
+	// (the default), or AuthHMAC, under which every response of the server must carry an
+	// x-syncml-hmac header made with the nonce of the device's last Chal.
 	ServerAuth AuthType
 
 	// MaxMsgSize is the largest message the device accepts, advertised in its headers.
@@ -242,6 +244,10 @@ type clientSession struct {
 	serverAuthed bool
 	serverMax    int64 // the server's MaxMsgSize
 
+	nonceOut []byte // a nonce for the server in the message being built
+	respBody []byte // the server's last message as received
+	respHMAC string // its x-syncml-hmac header
+
 	loIn   *clientLO // incoming large object being assembled
 	loOut  *clientLOOut
 	report ClientReport
@@ -350,6 +356,9 @@ func (s *clientSession) exchange(cmds []Command, final bool) (*SyncML, error) {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
+	if s.nonceOut != nil {
+		s.c.serverNonce, s.nonceOut = s.nonceOut, nil
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, err
@@ -367,6 +376,7 @@ func (s *clientSession) exchange(cmds []Command, final bool) (*SyncML, error) {
 	if int64(len(rb)) > limit {
 		return nil, fmt.Errorf("%w: reply over %d bytes", ErrTooLarge, limit)
 	}
+	s.respBody, s.respHMAC = rb, resp.Header.Get(HMACHeaderName)
 	in := new(SyncML)
 	if _, err := in.Unmarshal(rb); err != nil {
 		return nil, err
@@ -488,19 +498,38 @@ func (s *clientSession) checkServer(in *SyncML, st *Command) bool {
 		return true
 	}
 	scheme := c.ServerAuth
-	if scheme != AuthBasic {
+	if scheme != AuthBasic && scheme != AuthHMAC {
 		scheme = AuthMD5
 	}
 	chal := func() *Chal {
 		ch := &Chal{Meta: Meta{Type: scheme.String(), Format: "b64"}}
-		if scheme == AuthMD5 {
+		if scheme != AuthBasic {
 			raw, text, err := NewNonce()
 			if err == nil {
-				c.serverNonce = raw
+				s.nonceOut = raw // in force once the message carrying it is sent
 				ch.Meta.NextNonce = text
 			}
 		}
 		return ch
+	}
+	if scheme == AuthHMAC {
+		// Every response is signed, with the nonce the device sent last.
+		h, err := ParseHMACHeader(s.respHMAC)
+		switch {
+		case s.respHMAC == "":
+			st.Data, st.Chal = StatusMissingCredentials.Code(), chal()
+			return false
+		case err != nil || !VerifyHMAC(h.MAC, c.ServerUserName, c.ServerPassword, c.serverNonce, s.respBody) ||
+			subtle.ConstantTimeCompare([]byte(h.Username), []byte(c.ServerUserName)) != 1:
+			st.Data, st.Chal = StatusInvalidCredentials.Code(), chal()
+			return false
+		}
+		if !s.serverAuthed {
+			st.Data = StatusAuthAccepted.Code()
+		}
+		s.serverAuthed = true
+		st.Chal = chal()
+		return true
 	}
 	if s.serverAuthed {
 		return true
@@ -513,10 +542,7 @@ func (s *clientSession) checkServer(in *SyncML, st *Command) bool {
 	ok := false
 	switch ParseAuthType(cred.Meta.Type) {
 	case AuthBasic:
-		if scheme == AuthBasic {
-			user, pass, good := ParseBasicCredential(cred.Data)
-			ok = good && VerifyBasic(cred.Data, c.ServerUserName, c.ServerPassword) && user == c.ServerUserName && pass != ""
-		}
+		ok = scheme == AuthBasic && VerifyBasic(cred.Data, c.ServerUserName, c.ServerPassword)
 	case AuthMD5:
 		ok = VerifyMD5(cred.Data, c.ServerUserName, c.ServerPassword, c.serverNonce)
 	}
@@ -735,14 +761,9 @@ func (s *clientSession) get(t Tree, msgID string, cmd *Command, out []Command) [
 // the failed command its own status, the commands before it 216 (rolled back) and the
 // ones after it 215 (not executed); Results are dropped.
 func (s *clientSession) atomic(t Tree, msgID string, cmd *Command, out []Command, inAtomic bool) []Command {
-	at, ok := t.(AtomicTree)
 	subs := cmd.Commands
-	if inAtomic || !ok {
-		code := StatusCommandNotAllowed
-		if !ok {
-			code = StatusOptionalNotSupported
-		}
-		out = append(out, NewStatus(msgID, cmd, code))
+	if inAtomic {
+		out = append(out, NewStatus(msgID, cmd, StatusCommandNotAllowed))
 		for i := range subs {
 			out = append(out, NewStatus(msgID, &subs[i], StatusNotExecuted))
 		}
@@ -751,7 +772,7 @@ func (s *clientSession) atomic(t Tree, msgID string, cmd *Command, out []Command
 	var inner []Command
 	failed := -1
 	errStop := errors.New("omadm: atomic command failed")
-	err := at.Atomic(func(v Tree) error {
+	err := Atomic(t, func(v Tree) error {
 		for i := range subs {
 			n := len(inner)
 			inner = s.execute(v, msgID, &subs[i], inner, true)
@@ -911,4 +932,137 @@ func Copy(t Tree, server, dst, src string) error {
 		}
 	}
 	return nil
+}
+
+// Atomic runs fn with a view of t whose changes are all undone if fn returns an error:
+// with t's own Atomic when t is an AtomicTree, else by recording how to undo each change
+// (the previous value or property, the nodes added, the subtree deleted with its ACLs
+// and Titles) and undoing them in reverse order as the device. Without AtomicTree the
+// group is not isolated from other changes made to t meanwhile, and Exec is not undone.
+func Atomic(t Tree, fn func(Tree) error) error {
+	if at, ok := t.(AtomicTree); ok {
+		return at.Atomic(fn)
+	}
+	u := &undoTree{t: t}
+	err := fn(u)
+	if err != nil {
+		for i := len(u.undo) - 1; i >= 0; i-- {
+			u.undo[i]()
+		}
+	}
+	return err
+}
+
+// undoTree is the view Atomic gives fn over a tree without AtomicTree.
+type undoTree struct {
+	t    Tree
+	undo []func()
+}
+
+func (u *undoTree) Get(server, uri string, dst []Result) ([]Result, error) {
+	return u.t.Get(server, uri, dst)
+}
+
+// firstMissing returns the URI of the topmost node of uri's path that does not exist.
+func (u *undoTree) firstMissing(uri string) string {
+	p := CleanURI(uri)
+	missing := p
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] != '/' {
+			continue
+		}
+		if _, err := u.t.Get(Local, "./"+p[:i], nil); err == nil {
+			break
+		}
+		missing = p[:i]
+	}
+	return "./" + missing
+}
+
+func (u *undoTree) Add(server, uri string, v Value) error {
+	top := ""
+	if ValidURI(uri) {
+		top = u.firstMissing(uri)
+	}
+	err := u.t.Add(server, uri, v)
+	if err == nil && top != "" {
+		u.undo = append(u.undo, func() { u.t.Delete(Local, top) })
+	}
+	return err
+}
+
+func (u *undoTree) Replace(server, uri string, v Value) error {
+	old, gerr := u.t.Get(Local, uri, nil)
+	err := u.t.Replace(server, uri, v)
+	if err == nil && gerr == nil && len(old) == 1 {
+		prev := Value{Format: old[0].Format, Type: old[0].Type, Data: old[0].Data}
+		if _, q := SplitURI(uri); q != "" {
+			prev = Value{Data: old[0].Data}
+		}
+		target := uri
+		if _, q := SplitURI(uri); q == "prop=Name" {
+			// Undo a rename under the new name.
+			path, _ := SplitURI(uri)
+			if i := strings.LastIndexByte(path, '/'); i >= 0 {
+				target = path[:i+1] + EscapeName(string(v.Data)) + "?prop=Name"
+			}
+		}
+		u.undo = append(u.undo, func() { u.t.Replace(Local, target, prev) })
+	}
+	return err
+}
+
+func (u *undoTree) Delete(server, uri string) error {
+	sub, gerr := u.t.Get(Local, uri+"?list=StructData", nil)
+	type props struct{ acl, title []byte }
+	saved := make([]props, len(sub))
+	for i, r := range sub {
+		if a, err := u.t.Get(Local, r.URI+"?prop=ACL", nil); err == nil {
+			saved[i].acl = a[0].Data
+		}
+		if ti, err := u.t.Get(Local, r.URI+"?prop=Title", nil); err == nil {
+			saved[i].title = ti[0].Data
+		}
+	}
+	err := u.t.Delete(server, uri)
+	if err == nil && gerr == nil {
+		u.undo = append(u.undo, func() {
+			for i, r := range sub {
+				u.t.Add(Local, r.URI, Value{Format: r.Format, Type: r.Type, Data: r.Data})
+				if len(saved[i].acl) > 0 {
+					u.t.Replace(Local, r.URI+"?prop=ACL", Value{Data: saved[i].acl})
+				}
+				if len(saved[i].title) > 0 {
+					u.t.Replace(Local, r.URI+"?prop=Title", Value{Data: saved[i].title})
+				}
+			}
+		})
+	}
+	return err
+}
+
+func (u *undoTree) Copy(server, dst, src string) error {
+	old, gerr := u.t.Get(Local, dst, nil)
+	top := ""
+	if ValidURI(dst) {
+		top = u.firstMissing(dst)
+	}
+	err := Copy(u.t, server, dst, src)
+	if err == nil {
+		if gerr == nil && len(old) == 1 {
+			prev := Value{Format: old[0].Format, Type: old[0].Type, Data: old[0].Data}
+			u.undo = append(u.undo, func() { u.t.Replace(Local, dst, prev) })
+		} else if top != "" {
+			u.undo = append(u.undo, func() { u.t.Delete(Local, top) })
+		}
+	}
+	return err
+}
+
+func (u *undoTree) Exec(ctx context.Context, server, uri string, data []byte, correlator string) error {
+	et, ok := u.t.(ExecTree)
+	if !ok {
+		return &PathError{Op: "exec", Path: uri, Err: ErrNotSupported}
+	}
+	return et.Exec(ctx, server, uri, data, correlator)
 }

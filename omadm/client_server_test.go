@@ -143,7 +143,7 @@ func TestClientWithServer(t *testing.T) {
 // TestClientServerAuth: md5 challenge with nonce rotation, HMAC on every message, and
 // mutual authentication in which the device challenges the server.
 func TestClientServerAuth(t *testing.T) {
-	creds := func(device, user string) (string, bool) { return "OhBehave", user == "Bruce2" && device == devID }
+	creds := func(device, user string) (string, string, bool) { return "Bruce2", "OhBehave", device == devID }
 	for _, tt := range []struct {
 		name string
 		srv  *omadm.Server
@@ -155,13 +155,27 @@ func TestClientServerAuth(t *testing.T) {
 			ServerCredentials: func(string) (string, string, omadm.AuthType, bool) {
 				return "srvuser", "srvpass", omadm.AuthMD5, true
 			}}},
+		{"mutual-hmac", &omadm.Server{Auth: omadm.AuthHMAC, Credentials: creds,
+			ServerCredentials: func(string) (string, string, omadm.AuthType, bool) {
+				return "srvuser", "srvpass", omadm.AuthHMAC, true
+			}}},
+		{"mutual-basic", &omadm.Server{Auth: omadm.AuthBasic, Credentials: creds,
+			ServerCredentials: func(string) (string, string, omadm.AuthType, bool) {
+				return "srvuser", "srvpass", omadm.AuthBasic, true
+			}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			url, reports := loopback(t, tt.srv)
 			tr := phdDevice(t)
 			c := &omadm.Client{Tree: tr, ServerURL: url, ServerID: serverID, UserName: "Bruce2", Password: "OhBehave"}
-			if tt.name == "mutual" {
+			if strings.HasPrefix(tt.name, "mutual") {
 				c.ServerUserName, c.ServerPassword = "srvuser", "srvpass"
+			}
+			switch tt.name {
+			case "mutual-basic":
+				c.ServerAuth = omadm.AuthBasic
+			case "mutual-hmac":
+				c.ServerAuth = omadm.AuthHMAC
 			}
 			for session := 0; session < 2; session++ {
 				tt.srv.Enqueue(devID, omadm.Command{Kind: omadm.CmdReplace, Items: []omadm.Item{item(omadm.PHDGateway, "chr", "gw"+string(rune('0'+session)))}})
@@ -184,6 +198,52 @@ func TestClientServerAuth(t *testing.T) {
 			}
 		})
 	}
+	t.Run("server without credentials", func(t *testing.T) {
+		srv := &omadm.Server{}
+		url, reports := loopback(t, srv)
+		tr := phdDevice(t)
+		c := &omadm.Client{Tree: tr, ServerURL: url, ServerID: serverID, ServerUserName: "srvuser", ServerPassword: "srvpass"}
+		srv.Enqueue(devID, omadm.Command{Kind: omadm.CmdReplace, Items: []omadm.Item{item(omadm.PHDGateway, "chr", "evil")}})
+		cr, err := c.Run(context.Background(), omadm.AlertClientInitiated)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := report(t, reports)
+		if len(r.Results) != 1 || r.Results[0].Status != omadm.StatusMissingCredentials {
+			t.Errorf("server report = %+v, want the Replace refused with 407", r.Results)
+		}
+		if p, _ := omadm.ReadPHD(tr, serverID); p.Gateway == "evil" {
+			t.Error("a command of an unauthenticated server ran")
+		}
+		var sawChal bool
+		for _, st := range cr.Commands {
+			if st.CmdRef == "0" && st.Chal != nil && st.Data == "407" {
+				sawChal = true
+			}
+		}
+		if !sawChal {
+			t.Error("device did not challenge the server")
+		}
+	})
+	t.Run("server signs with a wrong password", func(t *testing.T) {
+		srv := &omadm.Server{ServerCredentials: func(string) (string, string, omadm.AuthType, bool) {
+			return "srvuser", "guess", omadm.AuthHMAC, true
+		}}
+		url, reports := loopback(t, srv)
+		tr := phdDevice(t)
+		c := &omadm.Client{Tree: tr, ServerURL: url, ServerID: serverID, ServerUserName: "srvuser", ServerPassword: "srvpass", ServerAuth: omadm.AuthHMAC}
+		srv.Enqueue(devID, omadm.Command{Kind: omadm.CmdReplace, Items: []omadm.Item{item(omadm.PHDGateway, "chr", "evil")}})
+		if _, err := c.Run(context.Background(), omadm.AlertClientInitiated); err != nil {
+			t.Fatal(err)
+		}
+		r := report(t, reports)
+		if len(r.Results) != 1 || r.Results[0].Status != omadm.StatusInvalidCredentials {
+			t.Errorf("server report = %+v, want the Replace refused with 401", r.Results)
+		}
+		if p, _ := omadm.ReadPHD(tr, serverID); p.Gateway == "evil" {
+			t.Error("a command of a server with a bad signature ran")
+		}
+	})
 	t.Run("wrong password", func(t *testing.T) {
 		srv := &omadm.Server{Auth: omadm.AuthMD5, Credentials: creds}
 		url, reports := loopback(t, srv)
@@ -200,12 +260,18 @@ func TestClientServerAuth(t *testing.T) {
 // TestClientServerLargeObjects moves large objects both ways: a value larger than the
 // device's MaxMsgSize from the server, and a Get result larger than the server's.
 func TestClientServerLargeObjects(t *testing.T) {
+	for _, wbxml := range []bool{false, true} {
+		t.Run(map[bool]string{false: "XML", true: "WBXML"}[wbxml], func(t *testing.T) { largeObjects(t, wbxml) })
+	}
+}
+
+func largeObjects(t *testing.T, wbxml bool) {
 	srv := &omadm.Server{MaxMsgSize: 4000}
 	url, reports := loopback(t, srv)
 	tr := phdDevice(t)
 	big := strings.Repeat("0123456789<&>", 900) // ~11.7 KB, escaped in XML
 	srv.Enqueue(devID, omadm.Command{Kind: omadm.CmdReplace, Items: []omadm.Item{item(omadm.PHDGateway, "chr", big)}})
-	c := &omadm.Client{Tree: tr, ServerURL: url, ServerID: serverID, MaxMsgSize: 3000}
+	c := &omadm.Client{Tree: tr, ServerURL: url, ServerID: serverID, MaxMsgSize: 3000, WBXML: wbxml}
 	if _, err := c.Run(context.Background(), omadm.AlertClientInitiated); err != nil {
 		t.Fatal(err)
 	}

@@ -128,6 +128,15 @@ func TestParseXMLLenient(t *testing.T) {
 	}
 }
 
+func TestParseXMLLatin1(t *testing.T) {
+	doc := "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><SyncML><SyncHdr><MsgID>1</MsgID></SyncHdr>" +
+		"<SyncBody><Alert><CmdID>1</CmdID><Data>1201</Data><Item><Data>caf\xe9</Data></Item></Alert></SyncBody></SyncML>"
+	var m SyncML
+	_, err := m.ParseXML([]byte(doc))
+	require.NoError(t, err)
+	assert.Equal(t, "café", m.Body.Commands[0].Items[0].Data)
+}
+
 func TestAppendXMLStrict(t *testing.T) {
 	m := SyncML{
 		Hdr: SyncHdr{SessionID: "1", MsgID: "2", Target: Loc{URI: "dev"}, Source: Loc{URI: "srv"}},

@@ -1,6 +1,7 @@
 // Package omadm implements OMA Device Management 1.2 (SyncML DM): the message model, the
 // XML and WBXML codecs, authentication (syncml:auth-basic, syncml:auth-md5 and the
-// x-syncml-hmac transport MAC) and the server session engine over HTTP.
+// x-syncml-hmac transport MAC), the server session engine over HTTP, the device-side
+// client engine, the management tree interface and the PHD management object.
 //
 // # Messages
 //
@@ -22,8 +23,15 @@
 // challenge when needed), sends the commands queued for it, collects statuses and
 // results, and reports them per device:
 //
-//	srv := &omadm.Server{Handler: h, Auth: omadm.AuthMD5, Credentials: creds}
-//	srv.Enqueue("IMEI:493005100592800", omadm.Command{Kind: omadm.CmdGet, ...})
+//	srv := &omadm.Server{
+//		Auth: omadm.AuthMD5,
+//		Credentials: func(device, user string) (name, password string, ok bool) {
+//			return lookup(device)
+//		},
+//		OnSession: func(r omadm.Report) { log.Println(r.Device, r.Results, r.Err) },
+//	}
+//	srv.Enqueue("IMEI:493005100592800", omadm.Command{Kind: omadm.CmdReplace,
+//		Items: []omadm.Item{{Target: omadm.Loc{URI: "./PHD/Measurement/Interval"}, Data: "30"}}})
 //	go srv.Serve(listener)
 //	defer srv.Shutdown(ctx)
 //
@@ -32,6 +40,7 @@
 // The decoders copy every string out of their input: a decoded SyncML never aliases the
 // input buffer, and it reuses the capacity of its Body.Commands slice (and of the Items
 // slices in it) from one decode to the next. A SyncML value is not safe for concurrent
-// use. A Server is safe for concurrent use; each session is owned by one goroutine, and
-// the HTTP handlers talk to it over channels.
+// use. A Server is safe for concurrent use; each session is owned by one goroutine, which
+// the HTTP handlers talk to over channels, and Shutdown waits for all of them. OnSession,
+// OnAlert and Commands run on session goroutines.
 package omadm

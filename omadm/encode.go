@@ -1,16 +1,91 @@
 package omadm
 
-// emitter is the part of an encoder that differs between XML and WBXML.
-type emitter interface {
-	start(t tag)
-	end(t tag)
-	empty(t tag)
-	str(t tag, s string)  // an element holding text
-	data(t tag, s string) // an element holding data of any bytes (Data)
+// encoder walks a message for one of three writers: XML, WBXML, or the collection of
+// the WBXML string table. It is a concrete type, not an interface, so that an encoder on
+// the stack stays there and encoding into a reused buffer allocates nothing.
+type encoder struct {
+	mode encMode
+	x    xmlEmitter
+	w    wbxmlEmitter
+	st   stringTable
+}
+
+type encMode uint8
+
+const (
+	modeXML encMode = iota
+	modeWBXML
+	modeTable
+)
+
+func (e *encoder) start(t tag) {
+	switch e.mode {
+	case modeXML:
+		e.x.start(t)
+	case modeWBXML:
+		e.w.start(t)
+	}
+}
+
+func (e *encoder) end(t tag) {
+	switch e.mode {
+	case modeXML:
+		e.x.end(t)
+	case modeWBXML:
+		e.w.end(t)
+	}
+}
+
+func (e *encoder) empty(t tag) {
+	switch e.mode {
+	case modeXML:
+		e.x.empty(t)
+	case modeWBXML:
+		e.w.empty(t)
+	}
+}
+
+// str writes an element holding text.
+func (e *encoder) str(t tag, s string) {
+	switch e.mode {
+	case modeXML:
+		e.x.str(t, s)
+	case modeWBXML:
+		e.w.str(t, s, &e.st)
+	case modeTable:
+		e.st.add(t, s)
+	}
+}
+
+// data writes an element holding data of any bytes (Data).
+func (e *encoder) data(t tag, s string) {
+	switch e.mode {
+	case modeXML:
+		e.x.str(t, s)
+	case modeWBXML:
+		e.w.data(t, s)
+	}
+}
+
+// num writes an element holding a decimal number.
+func (e *encoder) num(t tag, n int64) {
+	var buf [20]byte
+	d := appendInt(buf[:0], n)
+	switch e.mode {
+	case modeXML:
+		e.x.start(t)
+		e.x.b = append(e.x.b, d...)
+		e.x.end(t)
+	case modeWBXML:
+		e.w.tag(t, true)
+		e.w.b = append(e.w.b, wbxStrI)
+		e.w.b = append(e.w.b, d...)
+		e.w.b = append(e.w.b, 0, wbxEnd)
+	}
 }
 
 // emit walks m in the element order of the SyncML 1.2 DTD.
-func emit(e emitter, m *SyncML) {
+func emit(e *encoder, m *SyncML) {
 	h := &m.Hdr
 	e.start(tagSyncML)
 	e.start(tagSyncHdr)
@@ -49,7 +124,7 @@ func emit(e emitter, m *SyncML) {
 	e.end(tagSyncML)
 }
 
-func emitLoc(e emitter, t tag, l Loc, always bool) {
+func emitLoc(e *encoder, t tag, l Loc, always bool) {
 	if l.IsZero() && !always {
 		return
 	}
@@ -61,14 +136,14 @@ func emitLoc(e emitter, t tag, l Loc, always bool) {
 	e.end(t)
 }
 
-func emitCred(e emitter, c *Cred) {
+func emitCred(e *encoder, c *Cred) {
 	e.start(tagCred)
 	emitMeta(e, &c.Meta)
 	e.str(tagData, c.Data)
 	e.end(tagCred)
 }
 
-func emitMeta(e emitter, m *Meta) {
+func emitMeta(e *encoder, m *Meta) {
 	if m.IsZero() {
 		return
 	}
@@ -83,7 +158,7 @@ func emitMeta(e emitter, m *Meta) {
 		e.str(tagMark, m.Mark)
 	}
 	if m.Size != 0 {
-		e.str(tagSize, itoa(m.Size))
+		e.num(tagSize, m.Size)
 	}
 	if m.NextNonce != "" {
 		e.str(tagNextNonce, m.NextNonce)
@@ -92,10 +167,10 @@ func emitMeta(e emitter, m *Meta) {
 		e.str(tagVersion, m.Version)
 	}
 	if m.MaxMsgSize != 0 {
-		e.str(tagMaxMsgSize, itoa(m.MaxMsgSize))
+		e.num(tagMaxMsgSize, m.MaxMsgSize)
 	}
 	if m.MaxObjSize != 0 {
-		e.str(tagMaxObjSize, itoa(m.MaxObjSize))
+		e.num(tagMaxObjSize, m.MaxObjSize)
 	}
 	for _, s := range m.EMI {
 		e.str(tagEMI, s)
@@ -103,7 +178,7 @@ func emitMeta(e emitter, m *Meta) {
 	e.end(tagMeta)
 }
 
-func emitCmd(e emitter, c *Command) {
+func emitCmd(e *encoder, c *Command) {
 	if c.Kind == CmdUnknown || c.Kind >= numCmdKinds {
 		return
 	}
@@ -183,7 +258,7 @@ func emitCmd(e emitter, c *Command) {
 	e.end(t)
 }
 
-func emitItem(e emitter, it *Item) {
+func emitItem(e *encoder, it *Item) {
 	e.start(tagItem)
 	emitLoc(e, tagTarget, it.Target, false)
 	emitLoc(e, tagSource, it.Source, false)

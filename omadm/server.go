@@ -44,14 +44,18 @@ type Server struct {
 	// Under AuthMD5 a device that sends basic credentials is challenged for md5.
 	Auth AuthType
 
-	// Credentials returns the password of user on device (user is the LocName of the
-	// header Source for auth-md5, the name in the credential for auth-basic, the
-	// username of the x-syncml-hmac header). Required unless Auth is AuthNone.
-	Credentials func(device, user string) (password string, ok bool)
+	// Credentials returns the account name and password of device, given the name the
+	// device presented: the name in the credential for auth-basic, the username of the
+	// x-syncml-hmac header, the LocName of the header Source for auth-md5 (empty when
+	// the device sends none, as many do; the md5 digest then uses the returned name).
+	// A presented name must equal the returned one. Required unless Auth is AuthNone.
+	Credentials func(device, user string) (name, password string, ok bool)
 
 	// ServerCredentials, when set, returns the name and password the server presents to
-	// device in its headers (mutual authentication), with scheme AuthBasic or AuthMD5.
-	// The md5 nonce is the one the device last sent in a Chal (empty at first).
+	// device (mutual authentication): with scheme AuthBasic or AuthMD5 as a Cred in the
+	// header of every message that carries commands until the device accepts it, with
+	// AuthHMAC as an x-syncml-hmac header on every response. The nonce is the one the
+	// device last sent in a Chal (empty at first).
 	ServerCredentials func(device string) (user, password string, scheme AuthType, ok bool)
 
 	// MaxMsgSize is the largest message accepted, in bytes; larger ones are refused
@@ -69,6 +73,11 @@ type Server struct {
 	// MaxAuthAttempts ends a session after this many failed authentications; default
 	// DefaultMaxAuthAttempts.
 	MaxAuthAttempts int
+
+	// Commands, when set, is called once per session when package 1 is complete; the
+	// commands it returns are sent after those queued with Enqueue. It runs on the
+	// session's goroutine.
+	Commands func(device string) []Command
 
 	// OnSession, when set, receives the report of every session when it ends. It runs
 	// on the session's goroutine; it must not block for long.
@@ -106,6 +115,9 @@ type Report struct {
 	Results []CommandResult
 	// Alerts holds the alerts the device sent other than session control alerts.
 	Alerts []Command
+	// Messages counts the device's messages in the session; Challenges the replies
+	// that challenged its credentials (401 or 407).
+	Messages, Challenges int
 	// Err is nil when the session ended normally.
 	Err error
 }
@@ -267,7 +279,13 @@ type request struct {
 	body  []byte
 	hmac  string
 	wbxml bool
-	reply chan []byte
+	reply chan reply
+}
+
+// reply is a session's answer to one request.
+type reply struct {
+	body []byte
+	hmac string // x-syncml-hmac header value, or ""
 }
 
 // ServeHTTP handles one SyncML DM message.
@@ -311,8 +329,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	req := request{msg: msg, body: body, hmac: r.Header.Get(HMACHeaderName), wbxml: wbxml, reply: make(chan []byte, 1)}
+	req := request{msg: msg, body: body, hmac: r.Header.Get(HMACHeaderName), wbxml: wbxml, reply: make(chan reply, 1)}
 	out, ok := s.dispatch(r.Context(), &req)
+	if out.hmac != "" {
+		w.Header().Set(HMACHeaderName, out.hmac)
+	}
 	if !ok {
 		http.Error(w, ErrServerClosed.Error(), http.StatusServiceUnavailable)
 		return
@@ -329,17 +350,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		w.Header().Set("Content-Type", ContentTypeXML)
 	}
-	w.Write(out)
+	w.Write(out.body)
 }
 
 // dispatch hands req to the session of its device and waits for the reply.
-func (s *Server) dispatch(ctx context.Context, req *request) ([]byte, bool) {
+func (s *Server) dispatch(ctx context.Context, req *request) (reply, bool) {
 	key := req.msg.Hdr.Source.URI + "\x00" + req.msg.Hdr.SessionID
 	for {
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
-			return nil, false
+			return reply{}, false
 		}
 		sess := s.sessions[key]
 		if sess == nil {
@@ -355,13 +376,13 @@ func (s *Server) dispatch(ctx context.Context, req *request) ([]byte, bool) {
 			case out := <-req.reply:
 				return out, true
 			case <-ctx.Done():
-				return nil, false
+				return reply{}, false
 			}
 		case <-sess.done:
 			// The session ended meanwhile; the next message starts a new one.
 			continue
 		case <-ctx.Done():
-			return nil, false
+			return reply{}, false
 		}
 	}
 }

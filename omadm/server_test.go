@@ -54,6 +54,8 @@ type testDevice struct {
 	hmac     func(body []byte) string
 	client   *http.Client
 	lastBody []byte
+	lastHMAC string
+	ctype    string // overrides the content type of requests
 }
 
 func newTestDevice(t testing.TB, url, id string) *testDevice {
@@ -82,6 +84,9 @@ func (d *testDevice) send(final bool, cmds ...Command) *SyncML {
 		body, err = m.AppendXML(nil)
 	}
 	require.NoError(d.t, err)
+	if d.ctype != "" {
+		ct = d.ctype
+	}
 	req, err := http.NewRequest(http.MethodPost, d.url, bytes.NewReader(body))
 	require.NoError(d.t, err)
 	req.Header.Set("Content-Type", ct)
@@ -94,11 +99,19 @@ func (d *testDevice) send(final bool, cmds ...Command) *SyncML {
 	out, err := io.ReadAll(resp.Body)
 	require.NoError(d.t, err)
 	require.Equal(d.t, http.StatusOK, resp.StatusCode, "%s", out)
-	assert.Equal(d.t, ct, resp.Header.Get("Content-Type"))
+	wantCT := ContentTypeXML
+	switch {
+	case strings.Contains(ct, "vnd.syncml+"):
+		wantCT = ContentTypeSyncMLXML
+	case d.wbxml:
+		wantCT = ContentTypeWBXML
+	}
+	assert.Equal(d.t, wantCT, resp.Header.Get("Content-Type"))
 	if d.maxMsg > 0 {
 		assert.LessOrEqual(d.t, int64(len(out)), d.maxMsg, "reply larger than MaxMsgSize")
 	}
 	d.lastBody = out
+	d.lastHMAC = resp.Header.Get(HMACHeaderName)
 	var reply SyncML
 	_, err = reply.Unmarshal(out)
 	require.NoError(d.t, err)
@@ -262,6 +275,53 @@ func TestServerSession(t *testing.T) {
 	}
 }
 
+func TestServerCommandsHook(t *testing.T) {
+	srv := &Server{Commands: func(device string) []Command {
+		return []Command{{Kind: CmdDelete, Items: []Item{{Target: Loc{URI: "./PHD/" + device}}}}}
+	}}
+	url, reports := startServer(t, srv)
+	srv.Enqueue("d1", Command{Kind: CmdGet, Items: []Item{{Target: Loc{URI: "./A"}}}})
+	d := newTestDevice(t, url, "d1")
+	r := d.send(true, pkg1(AlertClientInitiated)...)
+	cs := commands(r)
+	require.Len(t, cs, 2)
+	assert.Equal(t, CmdGet, cs[0].Kind)
+	assert.Equal(t, "./PHD/d1", cs[1].Items[0].Target.URI)
+	d.send(true, answer(r, StatusOK, func(string) string { return "x" })...)
+	assert.Len(t, waitReport(t, reports).Results, 2)
+}
+
+func TestServerRetransmission(t *testing.T) {
+	srv := &Server{}
+	url, reports := startServer(t, srv)
+	srv.Enqueue("dev", Command{Kind: CmdDelete, Items: []Item{{Target: Loc{URI: "./X"}}}})
+	d := newTestDevice(t, url, "dev")
+	r1 := d.send(true, pkg1(AlertClientInitiated)...)
+	first := d.lastBody
+	d.msgID-- // the same message again, as after a lost reply
+	r1b := d.send(true, pkg1(AlertClientInitiated)...)
+	assert.Equal(t, first, d.lastBody)
+	assert.Equal(t, r1, r1b)
+	d.send(true, answer(r1, StatusOK, nil)...)
+	rep := waitReport(t, reports)
+	assert.Equal(t, 2, rep.Messages)
+	require.Len(t, rep.Results, 1)
+	assert.Equal(t, StatusOK, rep.Results[0].Status)
+}
+
+func TestServerContentTypes(t *testing.T) {
+	srv := &Server{}
+	url, reports := startServer(t, srv)
+	for i, ct := range []string{ContentTypeSyncMLXML, ContentTypeXML + "; charset=utf-8", ContentTypeWBXML} {
+		d := newTestDevice(t, url, "dev"+itoa(int64(i)))
+		d.wbxml = strings.Contains(ct, "wbxml")
+		d.ctype = ct
+		r := d.send(true, pkg1(AlertClientInitiated)...)
+		assert.Equal(t, "200", r.Body.Commands[0].Data, ct)
+		waitReport(t, reports)
+	}
+}
+
 func TestServerEmptyQueue(t *testing.T) {
 	srv := &Server{}
 	url, reports := startServer(t, srv)
@@ -275,8 +335,8 @@ func TestServerEmptyQueue(t *testing.T) {
 }
 
 func TestServerAuthMD5Challenge(t *testing.T) {
-	srv := &Server{Auth: AuthMD5, Credentials: func(device, user string) (string, bool) {
-		return "OhBehave", device == "IMEI:493005100592800" && user == "Bruce2"
+	srv := &Server{Auth: AuthMD5, Credentials: func(device, user string) (string, string, bool) {
+		return "Bruce2", "OhBehave", device == "IMEI:493005100592800"
 	}}
 	url, reports := startServer(t, srv)
 	srv.Enqueue("IMEI:493005100592800", Command{Kind: CmdGet, Items: []Item{{Target: Loc{URI: "./DevInfo/Lang"}}}})
@@ -322,8 +382,8 @@ func TestServerAuthMD5Challenge(t *testing.T) {
 }
 
 func TestServerAuthFailures(t *testing.T) {
-	srv := &Server{Auth: AuthBasic, MaxAuthAttempts: 2, Credentials: func(device, user string) (string, bool) {
-		return "secret", user == "u"
+	srv := &Server{Auth: AuthBasic, MaxAuthAttempts: 2, Credentials: func(device, user string) (string, string, bool) {
+		return "u", "secret", true
 	}}
 	url, reports := startServer(t, srv)
 	srv.Enqueue("dev", Command{Kind: CmdDelete, Items: []Item{{Target: Loc{URI: "./X"}}}})
@@ -346,8 +406,8 @@ func TestServerAuthFailures(t *testing.T) {
 }
 
 func TestServerAuthHMAC(t *testing.T) {
-	srv := &Server{Auth: AuthHMAC, Credentials: func(device, user string) (string, bool) {
-		return "pass", user == "user"
+	srv := &Server{Auth: AuthHMAC, Credentials: func(device, user string) (string, string, bool) {
+		return "user", "pass", true
 	}}
 	url, reports := startServer(t, srv)
 	srv.Enqueue("dev", Command{Kind: CmdReplace, Items: []Item{{Target: Loc{URI: "./A"}, Data: "1"}}})
@@ -401,6 +461,30 @@ func TestServerMutualAuth(t *testing.T) {
 	require.NoError(t, rep.Err)
 	require.Len(t, rep.Results, 1)
 	assert.Equal(t, StatusOK, rep.Results[0].Status)
+}
+
+func TestServerMutualHMAC(t *testing.T) {
+	srv := &Server{ServerCredentials: func(device string) (string, string, AuthType, bool) {
+		return "srv", "srvpw", AuthHMAC, true
+	}}
+	url, reports := startServer(t, srv)
+	srv.Enqueue("dev", Command{Kind: CmdDelete, Items: []Item{{Target: Loc{URI: "./X"}}}})
+	d := newTestDevice(t, url, "dev")
+	r := d.send(true, pkg1(AlertClientInitiated)...)
+	h, err := ParseHMACHeader(d.lastHMAC)
+	require.NoError(t, err)
+	assert.Equal(t, "srv", h.Username)
+	assert.True(t, VerifyHMAC(h.MAC, "srv", "srvpw", nil, d.lastBody))
+	assert.Nil(t, r.Hdr.Cred)
+	// The device gives a new nonce; the next response is signed with it.
+	ans := answer(r, StatusOK, nil)
+	ans[0].Chal = &Chal{Meta: Meta{Type: AuthHMAC.String(), Format: "b64", NextNonce: "bm9uY2Uy"}}
+	d.send(true, ans...)
+	h, err = ParseHMACHeader(d.lastHMAC)
+	require.NoError(t, err)
+	assert.True(t, VerifyHMAC(h.MAC, "srv", "srvpw", []byte("nonce2"), d.lastBody))
+	assert.False(t, VerifyHMAC(h.MAC, "srv", "srvpw", nil, d.lastBody))
+	require.NoError(t, waitReport(t, reports).Err)
 }
 
 func TestServerLargeObjectOut(t *testing.T) {

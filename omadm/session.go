@@ -1,6 +1,7 @@
 package omadm
 
 import (
+	"bytes"
 	"time"
 	"unicode/utf8"
 )
@@ -51,6 +52,9 @@ type session struct {
 	results      []*CommandResult // top-level results, in order
 	loIn         *largeObject     // incoming large object being assembled
 	loOut        *outLargeObject  // outgoing large object being chunked
+	lastMsgID    string           // MsgID of the device's last message
+	lastBody     []byte           // and its bytes
+	lastReply    reply            // the reply to it, sent again if the message repeats
 	err          error
 }
 
@@ -153,8 +157,28 @@ func (ss *session) finish(err error) {
 }
 
 // handle processes one message of the device and returns the encoded reply.
-func (ss *session) handle(req *request) []byte {
+func (ss *session) handle(req *request) reply {
 	in := req.msg
+	if ss.lastReply.body != nil && in.Hdr.MsgID == ss.lastMsgID && bytes.Equal(req.body, ss.lastBody) {
+		// A retransmission (the device did not get our reply): answer it again
+		// without processing it twice.
+		return ss.lastReply
+	}
+	out := reply{body: ss.process(req)}
+	if s := ss.srv; s.ServerCredentials != nil {
+		if user, pass, scheme, ok := s.ServerCredentials(ss.device); ok && scheme == AuthHMAC {
+			mac := HMACDigest(user, pass, s.nonce(ss.device, true), out.body)
+			out.hmac = HMACHeader{Username: user, MAC: mac}.String()
+		}
+	}
+	ss.lastMsgID, ss.lastBody, ss.lastReply = in.Hdr.MsgID, req.body, out
+	return out
+}
+
+// process handles a new message of the device.
+func (ss *session) process(req *request) []byte {
+	in := req.msg
+	ss.report.Messages++
 	if n := in.Hdr.Meta.MaxMsgSize; n > 0 {
 		ss.clientMax = n
 	}
@@ -184,6 +208,7 @@ func (ss *session) handle(req *request) []byte {
 			out.Body.Commands = append(out.Body.Commands, st)
 		}
 		ss.authAttempts++
+		ss.report.Challenges++
 		max := ss.srv.MaxAuthAttempts
 		if max <= 0 {
 			max = DefaultMaxAuthAttempts
@@ -226,6 +251,9 @@ func (ss *session) handle(req *request) []byte {
 	if ss.state == StateSetup {
 		ss.state = StateCommands
 		ss.outbox = ss.srv.take(ss.device)
+		if ss.srv.Commands != nil {
+			ss.outbox = append(ss.outbox, ss.srv.Commands(ss.device)...)
+		}
 	}
 	if len(ss.outbox) == 0 && ss.loOut == nil {
 		// Nothing left: a package of statuses only ends the session.
@@ -259,7 +287,7 @@ func (ss *session) authenticate(req *request) (StatusCode, *Chal) {
 		if ParseAuthType(in.Hdr.Cred.Meta.Type) == AuthBasic {
 			user, pass, ok := ParseBasicCredential(in.Hdr.Cred.Data)
 			if ok && s.Credentials != nil {
-				if want, found := s.Credentials(ss.device, user); found && equal(pass, want) {
+				if name, want, found := s.Credentials(ss.device, user); found && equal(user, name) && equal(pass, want) {
 					ss.authed = true
 					return StatusAuthAccepted, nil
 				}
@@ -280,8 +308,8 @@ func (ss *session) authenticate(req *request) (StatusCode, *Chal) {
 		}
 		if ParseAuthType(in.Hdr.Cred.Meta.Type) == AuthMD5 && s.Credentials != nil {
 			user := in.Hdr.Source.Name
-			if want, found := s.Credentials(ss.device, user); found &&
-				VerifyMD5(in.Hdr.Cred.Data, user, want, s.nonce(ss.device, false)) {
+			if name, want, found := s.Credentials(ss.device, user); found && (user == "" || equal(user, name)) &&
+				VerifyMD5(in.Hdr.Cred.Data, name, want, s.nonce(ss.device, false)) {
 				ss.authed = true
 				// Nonce rotation: the next session uses a fresh nonce.
 				return StatusAuthAccepted, chal()
@@ -308,8 +336,8 @@ func (ss *session) authHMAC(req *request) (StatusCode, *Chal) {
 	}
 	h, err := ParseHMACHeader(req.hmac)
 	if err == nil && s.Credentials != nil {
-		if want, found := s.Credentials(ss.device, h.Username); found &&
-			VerifyHMAC(h.MAC, h.Username, want, s.nonce(ss.device, false), req.body) {
+		if name, want, found := s.Credentials(ss.device, h.Username); found && equal(h.Username, name) &&
+			VerifyHMAC(h.MAC, name, want, s.nonce(ss.device, false), req.body) {
 			code := StatusOK
 			if !ss.authed {
 				code = StatusAuthAccepted
@@ -497,9 +525,10 @@ func (ss *session) onStatus(c *Command) {
 func (ss *session) fill(out *SyncML, next func() string, wbxml bool) {
 	if ss.srv.ServerCredentials != nil && !ss.srvAuthed {
 		if user, pass, scheme, ok := ss.srv.ServerCredentials(ss.device); ok {
-			if scheme == AuthBasic {
+			switch scheme {
+			case AuthBasic:
 				out.Hdr.Cred = NewBasicCred(user, pass)
-			} else {
+			case AuthMD5:
 				out.Hdr.Cred = NewMD5Cred(user, pass, ss.srv.nonce(ss.device, true))
 			}
 		}
@@ -579,13 +608,13 @@ func encodedSize(m *SyncML, wbxml bool) int64 {
 // cmdSize returns the encoded size of one command.
 func cmdSize(c *Command, wbxml bool) int64 {
 	if wbxml {
-		e := wbxmlEmitter{st: &stringTable{}}
+		e := encoder{mode: modeWBXML}
 		emitCmd(&e, c)
-		return int64(len(e.b)) + 2 // a page switch back to SyncML
+		return int64(len(e.w.b)) + 2 // a page switch back to SyncML
 	}
-	var e xmlEmitter
+	e := encoder{mode: modeXML}
 	emitCmd(&e, c)
-	return int64(len(e.b))
+	return int64(len(e.x.b))
 }
 
 // number assigns CmdIDs to the commands nested in Atomic and Sequence and registers

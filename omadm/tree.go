@@ -75,7 +75,7 @@ type ExecTree interface {
 }
 
 // AtomicTree is a Tree that can apply a group of changes all or nothing, as the Atomic
-// command needs.
+// command needs. Atomic (the package function) uses it when present.
 type AtomicTree interface {
 	Tree
 	// Atomic calls fn with a view of the tree. If fn returns a non-nil error, every change

@@ -363,20 +363,21 @@ func (t *wbxmlTokenizer) skipAttrs() error {
 // values used more than once in the string table, other text inline (as opaque data
 // when it holds a NUL byte), and Item Data as opaque data.
 func (m *SyncML) AppendWBXML(b []byte) ([]byte, error) {
-	var st stringTable
-	emit(&st, m)
+	e := encoder{mode: modeTable}
+	emit(&e, m)
+	st := &e.st
 	b = append(b, wbxmlVersion)
 	b = appendMbUint32(b, PublicIDSyncML12)
 	b = appendMbUint32(b, charsetUTF8)
 	n := 0
-	for _, e := range st.entries {
+	for _, e := range st.entries[:st.n] {
 		if e.count > 1 {
 			n += len(e.s) + 1
 		}
 	}
 	b = appendMbUint32(b, uint32(n))
 	off := 0
-	for i := range st.entries {
+	for i := range st.entries[:st.n] {
 		e := &st.entries[i]
 		if e.count > 1 {
 			e.off = off
@@ -387,9 +388,10 @@ func (m *SyncML) AppendWBXML(b []byte) ([]byte, error) {
 			e.off = -1
 		}
 	}
-	w := wbxmlEmitter{b: b, st: &st}
-	emit(&w, m)
-	return w.b, nil
+	e.mode = modeWBXML
+	e.w.b = b
+	emit(&e, m)
+	return e.w.b, nil
 }
 
 // AppendBinary appends m in WBXML to b; it implements encoding.BinaryAppender.
@@ -409,11 +411,10 @@ func appendMbUint32(b []byte, v uint32) []byte {
 	return append(b, tmp[i:]...)
 }
 
-// stringTable collects the Meta Format and Type values of a message; an emitter that
-// writes nothing.
+// stringTable collects the Meta Format and Type values of a message.
 type stringTable struct {
-	entries []stEntry
-	buf     [16]stEntry
+	n       int
+	entries [16]stEntry // a fixed array, so that an encoder on the stack stays there
 }
 
 type stEntry struct {
@@ -422,30 +423,24 @@ type stEntry struct {
 	off   int
 }
 
-func (st *stringTable) start(tag)        {}
-func (st *stringTable) end(tag)          {}
-func (st *stringTable) empty(tag)        {}
-func (st *stringTable) data(tag, string) {}
-func (st *stringTable) str(t tag, s string) {
+func (st *stringTable) add(t tag, s string) {
 	if (t != tagFormat && t != tagType) || len(s) < 3 || containsNUL(s) {
 		return
 	}
-	if st.entries == nil {
-		st.entries = st.buf[:0]
-	}
-	for i := range st.entries {
+	for i := range st.entries[:st.n] {
 		if st.entries[i].s == s {
 			st.entries[i].count++
 			return
 		}
 	}
-	if len(st.entries) < 64 {
-		st.entries = append(st.entries, stEntry{s: s, count: 1})
+	if st.n < len(st.entries) {
+		st.entries[st.n] = stEntry{s: s, count: 1}
+		st.n++
 	}
 }
 
 func (st *stringTable) lookup(s string) int {
-	for i := range st.entries {
+	for i := range st.entries[:st.n] {
 		if st.entries[i].s == s {
 			return st.entries[i].off
 		}
@@ -456,7 +451,6 @@ func (st *stringTable) lookup(s string) int {
 type wbxmlEmitter struct {
 	b    []byte
 	page byte
-	st   *stringTable
 }
 
 func (e *wbxmlEmitter) tag(t tag, content bool) {
@@ -475,18 +469,23 @@ func (e *wbxmlEmitter) start(t tag) { e.tag(t, true) }
 func (e *wbxmlEmitter) end(tag)     { e.b = append(e.b, wbxEnd) }
 func (e *wbxmlEmitter) empty(t tag) { e.tag(t, false) }
 
-func (e *wbxmlEmitter) str(t tag, s string) {
+func (e *wbxmlEmitter) str(t tag, s string, st *stringTable) {
 	if s == "" {
 		e.tag(t, false)
 		return
 	}
 	e.tag(t, true)
-	if off := e.st.lookup(s); off >= 0 && (t == tagFormat || t == tagType) {
+	off := -1
+	if t == tagFormat || t == tagType { // only Meta values are in the table
+		off = st.lookup(s)
+	}
+	switch {
+	case off >= 0:
 		e.b = append(e.b, wbxStrT)
 		e.b = appendMbUint32(e.b, uint32(off))
-	} else if containsNUL(s) {
+	case containsNUL(s):
 		e.opaque(s)
-	} else {
+	default:
 		e.b = append(e.b, wbxStrI)
 		e.b = append(e.b, s...)
 		e.b = append(e.b, 0)

@@ -66,18 +66,15 @@ func charsetReader(label string, r io.Reader) (io.Reader, error) {
 }
 
 type latin1Reader struct {
-	r   io.Reader
-	buf []byte
+	r io.Reader
 }
 
+// Read converts ISO-8859-1 bytes to UTF-8; each input byte becomes at most two output
+// bytes.
 func (l latin1Reader) Read(p []byte) (int, error) {
-	// Each input byte becomes at most two output bytes.
 	n := len(p) / 2
 	if n == 0 {
-		n = 1
-		if len(p) < 2 {
-			return 0, io.ErrShortBuffer
-		}
+		return 0, io.ErrShortBuffer
 	}
 	var tmp [512]byte
 	if n > len(tmp) {
@@ -143,13 +140,13 @@ func (t *xmlTokenizer) next() (tokKind, tag, []byte, error) {
 // and empty elements written as <Final/>. It fails with ErrInvalidText when a value
 // cannot be carried by XML.
 func (m *SyncML) AppendXML(b []byte) ([]byte, error) {
-	e := xmlEmitter{b: b}
-	e.b = append(e.b, `<?xml version="1.0" encoding="UTF-8"?>`...)
+	e := encoder{mode: modeXML}
+	e.x.b = append(b, `<?xml version="1.0" encoding="UTF-8"?>`...)
 	emit(&e, m)
-	if e.err != nil {
-		return b, e.err
+	if e.x.err != nil {
+		return b, e.x.err
 	}
-	return e.b, nil
+	return e.x.b, nil
 }
 
 // MarshalText returns m in XML.
@@ -196,8 +193,6 @@ func (e *xmlEmitter) str(t tag, s string) {
 	e.escape(t, s)
 	e.end(t)
 }
-
-func (e *xmlEmitter) data(t tag, s string) { e.str(t, s) }
 
 func (e *xmlEmitter) escape(t tag, s string) {
 	last := 0

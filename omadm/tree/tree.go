@@ -908,7 +908,9 @@ func (t *Tree) Exec(ctx context.Context, server, uri string, data []byte, correl
 }
 
 // SetExec makes the node uri executable with fn, or not executable when fn is nil.
-// Handlers are not stored; register them again after Open.
+// Handlers are not stored; register them again after Open. A handler may change the tree
+// through its methods, except when the Exec runs inside Atomic: the Atomic holds off every
+// other change until it returns, so such a handler must leave the tree alone.
 func (t *Tree) SetExec(uri string, fn ExecFunc) error {
 	p, err := t.checkURI(uri)
 	if err != nil {
