@@ -1,6 +1,7 @@
 package ieee11073
 
 import (
+	"encoding/binary"
 	"time"
 
 	"github.com/phdkit/phdkit/ieee11073/internal/mder"
@@ -112,7 +113,15 @@ func (t *AbsoluteTime) decode(r *mder.Reader, field string) bool {
 func (t *AbsoluteTime) set(v []byte) bool {
 	_ = v[7]
 	*t = AbsoluteTime{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]}
-	return t.Valid()
+	return bcd8(binary.BigEndian.Uint64(v))
+}
+
+// bcd8 reports whether each of the 16 nibbles of x is a decimal digit: adding 6 to a
+// nibble above 9 carries into the next four bits, which are clear otherwise.
+func bcd8(x uint64) bool {
+	const six, high = 0x0606060606060606, 0xF0F0F0F0F0F0F0F0
+	lo, hi := x&0x0F0F0F0F0F0F0F0F, x>>4&0x0F0F0F0F0F0F0F0F
+	return ((lo+six)|(hi+six))&high == 0
 }
 
 // AppendBinary appends the 8 bytes of t to b.

@@ -27,7 +27,7 @@ type code struct {
 
 // acronyms stay upper case in Go names.
 var acronyms = map[string]bool{
-	"MDC": true, "ID": true, "MP": true, "SA": true, "RT": true, "HF": true, "AI": true, "DM": true,
+	"MDC": true, "ID": true, "OID": true, "MP": true, "SA": true, "RT": true, "HF": true, "AI": true, "DM": true,
 	"SCADA": true, "PM": true, "BP": true, "NTPV3": true, "NTPV4": true, "SNTPV4": true,
 	"SNTPV4330": true, "BTV1": true, "I8": true, "I16": true, "I32": true,
 }

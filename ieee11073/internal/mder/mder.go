@@ -79,34 +79,50 @@ func (r *Reader) FailAt(off int, field string, err error) bool {
 
 // U8 reads an INT-U8.
 func (r *Reader) U8(v *uint8, field string) bool {
-	if r.S.ReadUint8(v) {
-		return true
+	s := r.S
+	if len(s) < 1 {
+		r.Field, r.Off, r.Err = field, r.total-len(s), ErrShort
+		return false
 	}
-	return r.Fail(field, ErrShort)
+	*v = s[0]
+	r.S = s[1:]
+	return true
 }
 
 // U16 reads an INT-U16, a BITS-16, an OID-Type or a HANDLE.
 func (r *Reader) U16(v *uint16, field string) bool {
-	if r.S.ReadUint16(v) {
-		return true
+	s := r.S
+	if len(s) < 2 {
+		r.Field, r.Off, r.Err = field, r.total-len(s), ErrShort
+		return false
 	}
-	return r.Fail(field, ErrShort)
+	*v = uint16(s[0])<<8 | uint16(s[1])
+	r.S = s[2:]
+	return true
 }
 
 // U32 reads an INT-U32 or a BITS-32.
 func (r *Reader) U32(v *uint32, field string) bool {
-	if r.S.ReadUint32(v) {
-		return true
+	s := r.S
+	if len(s) < 4 {
+		r.Field, r.Off, r.Err = field, r.total-len(s), ErrShort
+		return false
 	}
-	return r.Fail(field, ErrShort)
+	*v = binary.BigEndian.Uint32(s)
+	r.S = s[4:]
+	return true
 }
 
 // Fixed reads n bytes, aliasing the input.
 func (r *Reader) Fixed(v *[]byte, n int, field string) bool {
-	if r.S.ReadBytes(v, n) {
-		return true
+	s := r.S
+	if len(s) < n {
+		r.Field, r.Off, r.Err = field, r.total-len(s), ErrShort
+		return false
 	}
-	return r.Fail(field, ErrShort)
+	*v = s[:n:n]
+	r.S = s[n:]
+	return true
 }
 
 // Remaining returns the number of bytes left in the innermost open value.
@@ -126,15 +142,18 @@ func (r *Reader) tooLong(n, back int, field string) bool {
 // Octets reads an OCTET STRING or ANY: a 16-bit length and that many bytes, aliasing the
 // input.
 func (r *Reader) Octets(v *[]byte, field string) bool {
-	var n uint16
-	if !r.S.ReadUint16(&n) {
+	s := r.S
+	if len(s) < 2 {
 		return r.Fail(field, ErrShort)
 	}
-	if int(n) > len(r.S)-r.limit {
-		return r.tooLong(int(n), 2, field)
+	n := int(s[0])<<8 | int(s[1])
+	s = s[2:]
+	if n > len(s)-r.limit {
+		r.S = s
+		return r.tooLong(n, 2, field)
 	}
-	*v = r.S[:n:n]
-	r.S = r.S[n:]
+	*v = s[:n:n]
+	r.S = s[n:]
 	return true
 }
 
@@ -142,15 +161,17 @@ func (r *Reader) Octets(v *[]byte, field string) bool {
 // it until End. It stores in saved what End needs to close the value. It fails if the input,
 // or the enclosing value, is shorter than the declared length.
 func (r *Reader) Begin(saved *int, field string) bool {
-	var n uint16
-	if !r.S.ReadUint16(&n) {
+	s := r.S
+	if len(s) < 2 {
 		return r.Fail(field, ErrShort)
 	}
-	if int(n) > len(r.S)-r.limit {
-		return r.tooLong(int(n), 2, field)
+	n := int(s[0])<<8 | int(s[1])
+	r.S = s[2:]
+	if n > len(r.S)-r.limit {
+		return r.tooLong(n, 2, field)
 	}
 	*saved = r.limit
-	r.limit = len(r.S) - int(n)
+	r.limit = len(r.S) - n
 	return true
 }
 
@@ -167,21 +188,21 @@ func (r *Reader) End(saved int, field string) bool {
 // each and opens it like Begin; close it with End. It fails early when count elements
 // cannot fit in length.
 func (r *Reader) Seq(count *int, saved *int, min int, field string) bool {
-	var c, n uint16
-	if len(r.S) < 4 {
+	s := r.S
+	if len(s) < 4 {
 		return r.Fail(field, ErrShort)
 	}
-	r.S.ReadUint16(&c)
-	r.S.ReadUint16(&n)
-	if int(n) > len(r.S)-r.limit {
-		return r.tooLong(int(n), 2, field)
+	c, n := int(s[0])<<8|int(s[1]), int(s[2])<<8|int(s[3])
+	r.S = s[4:]
+	if n > len(r.S)-r.limit {
+		return r.tooLong(n, 2, field)
 	}
-	if int(c)*min > int(n) {
+	if c*min > n {
 		return r.FailAt(r.Offset()-4, field, ErrCount)
 	}
-	*count = int(c)
+	*count = c
 	*saved = r.limit
-	r.limit = len(r.S) - int(n)
+	r.limit = len(r.S) - n
 	return true
 }
 

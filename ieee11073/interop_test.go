@@ -1,0 +1,361 @@
+package ieee11073
+
+// Interoperability with an independent implementation: Signove Antidote's sample TCP agent
+// and manager (apps/sample_agent.c, apps/sample_manager.c). The tests find the programs
+// through environment variables and skip when they are unset:
+//
+//	PHDKIT_ANTIDOTE_AGENT    path to Antidote's ieee_agent
+//	PHDKIT_ANTIDOTE_MANAGER  path to Antidote's ieee_manager
+//
+// Both programs must be built to use 127.0.0.1 only and to take their TCP port from the
+// ANTIDOTE_PORT environment variable (the agent also reads ANTIDOTE_INTERVAL, the seconds
+// between its reports), as the loopback-only build of the samples does.
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func antidoteBinary(t *testing.T, env string) string {
+	t.Helper()
+	p := os.Getenv(env)
+	if p == "" {
+		t.Skipf("%s is not set: set it to Antidote's loopback-only sample program to run this interoperability test", env)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("%s=%s: %v", env, p, err)
+	}
+	return p
+}
+
+// freePort returns a loopback TCP port nobody listens on right now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// syncBuffer is a bytes.Buffer safe for a process's output and the test reading it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startAntidote runs an Antidote program with its port and stops it when the test ends.
+func startAntidote(t *testing.T, path string, port int, args ...string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	out := &syncBuffer{}
+	cmd := exec.Command(path, args...)
+	cmd.Env = append(os.Environ(), "ANTIDOTE_PORT="+strconv.Itoa(port), "ANTIDOTE_INTERVAL=1")
+	cmd.Stdout = out
+	cmd.Stderr = out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("%s output:\n%s", path, tail(out.String(), 4000))
+		}
+	})
+	return cmd, out
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+// TestInteropAntidoteAgent runs Antidote's agent for each specialization it simulates
+// against a Manager: association, MDS GET, event reports, release.
+func TestInteropAntidoteAgent(t *testing.T) {
+	bin := antidoteBinary(t, "PHDKIT_ANTIDOTE_AGENT")
+	tests := []struct {
+		sensor   string
+		configID ConfigID
+		reports  int
+		// quirk, when set, says how this Antidote agent breaks the standard; the manager
+		// must then abort the association with a *DecodeError naming the field.
+		quirk string
+	}{
+		{"pulseoximeter", 0x0190, 3, "announces configuration 0x0190 but sends the 0x0191 layout: 8 octets of time stamp after each value"},
+		{"bloodpressure", 0x02BC, 3, ""},
+		// It also reports a handle 3 that 0x05DC lacks: skipped and counted.
+		{"weightscale", 0x05DC, 3, ""},
+		{"glucometer", 0x06A4, 3, "puts 2 octets after the observation list inside the event-info"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sensor, func(t *testing.T) {
+			t.Parallel()
+			rec := newRecorder()
+			m, err := NewManager(rec.config(ManagerConfig{}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			go m.Serve(l)
+			defer m.Close()
+			port := l.Addr().(*net.TCPAddr).Port
+			cmd, _ := startAntidote(t, bin, port, "--sensor="+tt.sensor)
+			select {
+			case err := <-rec.endedCh:
+				if tt.quirk != "" {
+					var de *DecodeError
+					if !errors.As(err, &de) {
+						t.Fatalf("association with a quirky agent (%s) ended with %v, want a *DecodeError", tt.quirk, err)
+					}
+					t.Logf("Antidote's %s agent %s: aborted with %v", tt.sensor, tt.quirk, err)
+					return
+				}
+				if err != nil {
+					t.Fatalf("association ended with %v, want a release", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("no release from the Antidote agent within 30 s")
+			}
+			waitExit(t, cmd)
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			if len(rec.assoc) != 1 || rec.assoc[0].ConfigID != tt.configID {
+				t.Fatalf("associations %+v, want one with config %#x", rec.assoc, tt.configID)
+			}
+			if len(rec.mds) != 1 {
+				t.Fatalf("MDS attributes received %d times, want 1", len(rec.mds))
+			}
+			if v, ok := rec.mds[0].Get(MDCAttrSysID); !ok || len(v) != 10 {
+				t.Errorf("MDS System-Id %x, %v", v, ok)
+			}
+			if rec.reports != tt.reports {
+				t.Errorf("received %d reports, want %d", rec.reports, tt.reports)
+			}
+			if len(rec.obs) == 0 {
+				t.Error("no observations decoded")
+			}
+			for _, o := range rec.obs {
+				if o.Unit == 0 || o.Value.Float64() <= 0 {
+					t.Errorf("observation %+v lacks a unit or a value", o)
+				}
+			}
+		})
+	}
+}
+
+func waitExit(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		cmd.Process.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Error("Antidote agent still running 10 s after the release")
+	}
+}
+
+// capturedReport returns the event report the Antidote agent sent first in session name,
+// to replay its observation bytes from our Agent.
+func capturedReport(t *testing.T, name string) *EventReportArgument {
+	t.Helper()
+	for _, s := range loadSessions(t) {
+		if s.name != name {
+			continue
+		}
+		for _, a := range s.apdus {
+			var apdu APDU
+			if !a.fromAgent || !bytes.HasPrefix(a.data, []byte{0xE7}) {
+				continue
+			}
+			if _, err := apdu.Unmarshal(a.data); err != nil {
+				t.Skipf("captured %s report does not decode: %v", name, err)
+			}
+			if apdu.PRST.Choice.IsInvoke() {
+				ev := apdu.PRST.EventReport
+				ev.Info = nil
+				return &ev
+			}
+		}
+	}
+	t.Fatalf("no event report in captured session %s", name)
+	return nil
+}
+
+// publishedAPDU decodes the vector name of testdata/published_apdus.json.
+func publishedAPDU(t testing.TB, name string) *APDU {
+	t.Helper()
+	b, err := os.ReadFile("testdata/published_apdus.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vectors []struct{ Name, Hex string }
+	if err := json.Unmarshal(b, &vectors); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vectors {
+		if v.Name != name {
+			continue
+		}
+		raw, err := hex.DecodeString(v.Hex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a APDU
+		if _, err := a.Unmarshal(raw); err != nil {
+			t.Fatalf("vector %s: %v", name, err)
+		}
+		return &a
+	}
+	t.Fatalf("no vector %s", name)
+	return nil
+}
+
+// TestInteropAntidoteManager runs our Agent against Antidote's manager: association, the
+// manager's GET of the MDS attributes, confirmed event reports, release.
+func TestInteropAntidoteManager(t *testing.T) {
+	bin := antidoteBinary(t, "PHDKIT_ANTIDOTE_MANAGER")
+	tests := []struct {
+		session  string
+		configID ConfigID
+		want     []string // values and units Antidote prints once it has decoded our reports
+	}{
+		// The values of the first report of each captured session: systolic 123, diastolic
+		// 76, mean 97 mmHg, pulse 85 bpm; SpO2 96.5 %, pulse 63.5 bpm; 73.2 kg (printed
+		// from a float32).
+		{"bloodpressure", 0x02BC, []string{`"123.000000"`, `"76.000000"`, `"97.000000"`, `"85.000000"`, `"mmHg"`, `"bpm"`}},
+		{"pulseoximeter", 0x0190, []string{`"96.500000"`, `"63.500000"`, `"bpm"`}},
+		{"weightscale", 0x05DC, []string{`"73.199997"`, `"kg"`}},
+		// An extended configuration: Antidote must ask for it, accept it and decode
+		// multiple-person fixed reports with it (systolic 113, diastolic 71, mean 85).
+		{"bloodpressure-extended", 0x4000, []string{`"113.000000"`, `"71.000000"`, `"85.000000"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.session, func(t *testing.T) {
+			t.Parallel()
+			var report *EventReportArgument
+			var config *Configuration
+			if tt.configID.IsExtended() {
+				config = extConfig(t, 0x4000)
+				ev := publishedAPDU(t, "er_bp_mp_fixed_4000").PRST.EventReport
+				ev.Info = nil
+				report = &ev
+			} else {
+				report = capturedReport(t, tt.session)
+			}
+			port := freePort(t)
+			_, out := startAntidote(t, bin, port)
+			var c net.Conn
+			var err error
+			for i := 0; i < 100; i++ { // the manager needs a moment to listen
+				if c, err = net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if err != nil {
+				t.Fatalf("Antidote manager not listening: %v", err)
+			}
+			var gets int
+			var mu sync.Mutex
+			var states []State
+			a, err := NewAgent(c, AgentConfig{
+				ConfigID: tt.configID,
+				Config:   config,
+				OnStateChange: func(from, to State) {
+					mu.Lock()
+					defer mu.Unlock()
+					states = append(states, to)
+				},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if err := a.Associate(ctx); err != nil {
+				t.Fatalf("Associate: %v", err)
+			}
+			for i := range 3 {
+				if err := a.SendReport(ctx, report, true); err != nil {
+					t.Fatalf("confirmed report %d: %v", i, err)
+				}
+			}
+			// Antidote prints the MDS attributes once our answer to its GET is decoded.
+			deadline := time.Now().Add(10 * time.Second)
+			for !strings.Contains(out.String(), "print_device_attributes") {
+				if time.Now().After(deadline) {
+					t.Fatal("Antidote never received our answer to its GET")
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			gets++
+			if err := a.Release(ctx); err != nil {
+				t.Fatalf("Release: %v", err)
+			}
+			if a.State() != StateUnassociated {
+				t.Errorf("state %v after Release", a.State())
+			}
+			text := out.String()
+			if n := strings.Count(text, "Medical Device Data Updated"); n != 3 {
+				t.Errorf("Antidote decoded %d reports, want 3", n)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("Antidote's output lacks %q", w)
+				}
+			}
+			sysID := a.SystemID()
+			if !strings.Contains(strings.ToLower(text), hex.EncodeToString(sysID[:])) {
+				t.Errorf("Antidote's output lacks our system id %x", sysID)
+			}
+			if gets != 1 {
+				t.Errorf("GETs answered: %d", gets)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(states) < 2 || states[len(states)-1] != StateUnassociated {
+				t.Errorf("agent states %v", states)
+			}
+			if tt.configID.IsExtended() && (len(states) < 3 || states[1] != StateConfigSending || states[2] != StateWaitingApproval) {
+				t.Errorf("agent states %v: the configuration was not exchanged", states)
+			}
+			if errors.Is(a.Err(), ErrAgentClosed) {
+				t.Errorf("agent stopped early: %v", a.Err())
+			}
+		})
+	}
+}

@@ -1,0 +1,210 @@
+package ieee11073
+
+import (
+	"errors"
+	"testing"
+)
+
+func decodeVector(t testing.TB, name string) *APDU {
+	t.Helper()
+	var a APDU
+	if _, err := a.Unmarshal(vectorBytes(t, name)); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return &a
+}
+
+type wantObs struct {
+	handle Handle
+	code   OID
+	unit   OID
+	value  string
+	time   string
+}
+
+func checkObs(t *testing.T, got []Observation, want []wantObs) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("got %d observations, want %d: %+v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Handle != w.handle || g.Type.Code != w.code || g.Unit != w.unit || g.Value.String() != w.value ||
+			g.Time.String() != w.time {
+			t.Errorf("observation %d = handle %d %s %s %s at %s, want handle %d %s %s %s at %s", i,
+				g.Handle, Name(g.Type.Partition, g.Type.Code), g.Value, Name(PartitionDim, g.Unit), g.Time,
+				w.handle, Name(PartitionSCADA, w.code), w.value, Name(PartitionDim, w.unit), w.time)
+		}
+	}
+}
+
+func TestObservationsBPStandard(t *testing.T) {
+	cfg, ok := StandardConfiguration(0x02BC)
+	if !ok {
+		t.Fatal("no standard configuration 0x02BC")
+	}
+	for _, name := range []string{"er_bp_02BC_std_example", "er_bp_02BC_antidote_testvec"} {
+		a := decodeVector(t, name)
+		if a.Choice != ChoicePRST || a.PRST.Choice != MessageROIVConfirmedEventReport {
+			t.Fatalf("%s: %v %v", name, a.Choice, a.PRST.Choice)
+		}
+		obs, err := cfg.Observations(nil, &a.PRST.EventReport)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const ts = "2007-12-06T12:10:00.00"
+		checkObs(t, obs, []wantObs{
+			{1, MDCPressBldNoninvSys, MDCDimMmhg, "120", ts},
+			{1, MDCPressBldNoninvDia, MDCDimMmhg, "80", ts},
+			{1, MDCPressBldNoninvMean, MDCDimMmhg, "100", ts},
+			{2, MDCPulsRateNonInv, MDCDimBeatPerMin, "60.0", ts},
+		})
+	}
+}
+
+// registerVector decodes a configuration report vector and registers it.
+func registerVector(t *testing.T, r *Registry, name string) *Configuration {
+	t.Helper()
+	a := decodeVector(t, name)
+	ev := &a.PRST.EventReport
+	if ev.EventType != MDCNotiConfig {
+		t.Fatalf("%s: event type %d", name, ev.EventType)
+	}
+	cfg, res, err := r.Register([]byte("sys-0001"), &ev.Report.Config)
+	if err != nil || res != ConfigResultAccepted {
+		t.Fatalf("%s: Register = %v, %v", name, res, err)
+	}
+	return cfg
+}
+
+func TestObservationsExtended(t *testing.T) {
+	var r Registry
+	scale := registerVector(t, &r, "config_report_scale_ext_4000_H221")
+	a := decodeVector(t, "er_scale_H241")
+	obs, err := scale.Observations(nil, &a.PRST.EventReport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkObs(t, obs, []wantObs{
+		{1, MDCMassBodyActual, MDCDimKiloG, "62.4", "2007-02-01T12:10:00.00"},
+		{2, MDCBodyFat, MDCDimPercent, "25.6", "2007-02-01T12:10:00.00"},
+	})
+
+	// The same configuration comes back by System ID and Config ID.
+	if got, ok := r.Lookup([]byte("sys-0001"), 0x4000); !ok || got != scale {
+		t.Fatalf("Lookup = %p, %v, want %p", got, ok, scale)
+	}
+	// The data response of a data request carries a scan report too.
+	act := decodeVector(t, "action_rsp_H244")
+	res := &act.PRST.ActionResult
+	obs, err = scale.AppendObservations(obs[:0], res.Result.DataResponse.EventType, &res.Result.DataResponse.Report)
+	if err != nil || len(obs) != 2 || obs[0].Value.String() != "62.4" {
+		t.Fatalf("data response observations = %+v, %v", obs, err)
+	}
+
+	var r2 Registry
+	bp := registerVector(t, &r2, "config_report_bp_ext_4000")
+	mp := decodeVector(t, "er_bp_mp_fixed_4000")
+	obs, err = bp.Observations(nil, &mp.PRST.EventReport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ts = "2010-07-21T15:35:53.00"
+	checkObs(t, obs, []wantObs{
+		{1, MDCPressBldNoninvSys, MDCDimMmhg, "113", ts},
+		{1, MDCPressBldNoninvDia, MDCDimMmhg, "71", ts},
+		{1, MDCPressBldNoninvMean, MDCDimMmhg, "85", ts},
+		{2, MDCPulsRateNonInv, MDCDimBeatPerMin, "71", ts},
+		{3, 0xF012, MDCDimDimless, "0", ts},
+	})
+	for _, o := range obs {
+		if o.PersonID != 0x42 {
+			t.Fatalf("person %#x, want 0x42", o.PersonID)
+		}
+	}
+
+	thermo := registerVector(t, &r2, "config_report_thermo_ext_4000")
+	if thermo.Objects[0].Type.Code != MDCTempBody || thermo.Objects[0].Unit != MDCDimDegc {
+		t.Fatalf("thermometer config = %+v", thermo.Objects[0])
+	}
+}
+
+func TestObservationsVar(t *testing.T) {
+	cfg, _ := StandardConfiguration(0x0191)
+	a := decodeVector(t, "er_oximeter_unbuf_var")
+	obs, err := cfg.Observations(nil, &a.PRST.EventReport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ts = "2007-12-06T12:10:00.00"
+	checkObs(t, obs, []wantObs{
+		{1, MDCPulsOximSatO2, MDCDimPercent, "98", ts},
+		{10, MDCPulsOximPulsRate, MDCDimBeatPerMin, "72", ts},
+	})
+}
+
+func TestObservationsErrors(t *testing.T) {
+	cfg := &Configuration{ID: 0x4001, Objects: []ConfiguredObject{{Class: MDCMocVmoMetricNu, Handle: 7,
+		Type: Type{PartitionSCADA, MDCTempBody}, Unit: MDCDimDegc}}}
+	a := decodeVector(t, "er_bp_02BC_std_example")
+	_, err := cfg.Observations(nil, &a.PRST.EventReport)
+	if !errors.Is(err, ErrUnknownHandle) {
+		t.Fatalf("Observations with the wrong configuration = %v, want ErrUnknownHandle", err)
+	}
+	bp, _ := StandardConfiguration(0x02BC)
+	ev := a.PRST.EventReport
+	ev.Report.ScanFixed.Observations = append([]ObservationScanFixed(nil), ev.Report.ScanFixed.Observations...)
+	ev.Report.ScanFixed.Observations[1].Value = ev.Report.ScanFixed.Observations[1].Value[:9]
+	_, err = bp.Observations(nil, &ev)
+	var de *DecodeError
+	if !errors.As(err, &de) || !errors.Is(err, ErrShort) {
+		t.Fatalf("Observations of a short value = %v, want *DecodeError ErrShort", err)
+	}
+	cr := decodeVector(t, "config_report_bp_ext_4000")
+	if _, err := bp.Observations(nil, &cr.PRST.EventReport); !errors.Is(err, ErrUnsupportedReport) {
+		t.Fatalf("Observations of a config report = %v, want ErrUnsupportedReport", err)
+	}
+}
+
+func TestObservationsAllocs(t *testing.T) {
+	b := vectorBytes(t, "er_bp_02BC_std_example")
+	cfg, _ := StandardConfiguration(0x02BC)
+	var a APDU
+	dst := make([]Observation, 0, 8)
+	run := func() {
+		if _, err := a.Unmarshal(b); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		if dst, err = cfg.Observations(dst[:0], &a.PRST.EventReport); err != nil || len(dst) != 4 {
+			t.Fatal(err)
+		}
+	}
+	run()
+	if n := testing.AllocsPerRun(100, run); n != 0 {
+		t.Fatalf("decoding a BP report to observations: %v allocations, want 0", n)
+	}
+	out := make([]byte, 0, 128)
+	enc := func() {
+		var err error
+		if out, err = a.AppendBinary(out[:0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := testing.AllocsPerRun(100, enc); n != 0 {
+		t.Fatalf("encoding a BP report: %v allocations, want 0", n)
+	}
+	// Every vector decodes without allocating once its APDU has been used.
+	for _, v := range loadVectors(t) {
+		if len(v.Name) > 4 && v.Name[:4] == "BAD_" {
+			continue
+		}
+		var x APDU
+		if _, err := x.Unmarshal(v.bytes); err != nil {
+			t.Fatal(err)
+		}
+		if n := testing.AllocsPerRun(20, func() { _, _ = x.Unmarshal(v.bytes) }); n != 0 {
+			t.Errorf("%s: Unmarshal into a used APDU: %v allocations, want 0", v.Name, n)
+		}
+	}
+}
