@@ -67,6 +67,18 @@ func (a *APDU) Unmarshal(b []byte) (int, error) {
 func (a *APDU) decode(r *mder.Reader) bool {
 	var c uint16
 	var end int
+	if h, ok := r.Peek(6); ok && h[0] == byte(ChoicePRST>>8) && h[1] == 0 && int(h[2])<<8|int(h[3]) >= 2 {
+		// Fast path for the common case: a PRST whose header is all there.
+		a.Choice = ChoicePRST
+		r.Skip(4)
+		if !r.Open(int(h[2])<<8|int(h[3]), &end, "APDU.length") {
+			return false
+		}
+		r.Skip(2)
+		var pend int
+		return r.Open(int(h[4])<<8|int(h[5]), &pend, "PrstApdu.length") &&
+			a.PRST.decode(r) && r.End(pend, "PrstApdu.length") && r.End(end, "APDU.length")
+	}
 	if !r.U16(&c, "APDU.choice") {
 		return false
 	}

@@ -48,15 +48,27 @@ func (d *DataAPDU) AppendBinary(b []byte) ([]byte, error) { return d.appendTo(b)
 func (d *DataAPDU) decode(r *mder.Reader) bool {
 	var c uint16
 	var end int
-	if !r.U16(&d.InvokeID, "DataApdu.invoke-id") || !r.U16(&c, "DataApdu.message.choice") {
-		return false
-	}
-	d.Choice = MessageChoice(c)
-	if !d.Choice.Known() {
-		return r.FailAt(r.Offset()-2, "DataApdu.message.choice", ErrChoice)
-	}
-	if !r.Begin(&end, "DataApdu.message.length") {
-		return false
+	if h, ok := r.Peek(6); ok {
+		d.InvokeID = uint16(h[0])<<8 | uint16(h[1])
+		d.Choice = MessageChoice(uint16(h[2])<<8 | uint16(h[3]))
+		if !d.Choice.Known() {
+			return r.FailAt(r.Offset()+2, "DataApdu.message.choice", ErrChoice)
+		}
+		r.Skip(6)
+		if !r.Open(int(h[4])<<8|int(h[5]), &end, "DataApdu.message.length") {
+			return false
+		}
+	} else {
+		if !r.U16(&d.InvokeID, "DataApdu.invoke-id") || !r.U16(&c, "DataApdu.message.choice") {
+			return false
+		}
+		d.Choice = MessageChoice(c)
+		if !d.Choice.Known() {
+			return r.FailAt(r.Offset()-2, "DataApdu.message.choice", ErrChoice)
+		}
+		if !r.Begin(&end, "DataApdu.message.length") {
+			return false
+		}
 	}
 	var ok bool
 	switch d.Choice {
@@ -145,6 +157,13 @@ type EventReportArgument struct {
 }
 
 func (e *EventReportArgument) decode(r *mder.Reader, _ int) bool {
+	if h, ok := r.Peek(8); ok {
+		e.ObjHandle = Handle(uint16(h[0])<<8 | uint16(h[1]))
+		e.EventTime = RelativeTime(uint32(h[2])<<24 | uint32(h[3])<<16 | uint32(h[4])<<8 | uint32(h[5]))
+		e.EventType = OID(uint16(h[6])<<8 | uint16(h[7]))
+		r.Skip(8)
+		return decodeEventInfo(r, e.EventType, &e.Info, &e.Report, "EventReportArgumentSimple.event-info")
+	}
 	return r.U16((*uint16)(&e.ObjHandle), "EventReportArgumentSimple.obj-handle") &&
 		r.U32((*uint32)(&e.EventTime), "EventReportArgumentSimple.event-time") &&
 		r.U16((*uint16)(&e.EventType), "EventReportArgumentSimple.event-type") &&

@@ -125,6 +125,30 @@ func (r *Reader) Fixed(v *[]byte, n int, field string) bool {
 	return true
 }
 
+// Peek returns the next n bytes without consuming them, and false when fewer remain. With
+// Skip it lets a decoder read a run of fixed-size fields with one bounds check, falling back
+// to field-by-field reads (which name the failing field) when the run is short.
+func (r *Reader) Peek(n int) ([]byte, bool) {
+	if len(r.S) < n {
+		return nil, false
+	}
+	return r.S[:n:n], true
+}
+
+// Skip consumes n bytes that Peek has returned.
+func (r *Reader) Skip(n int) { r.S = r.S[n:] }
+
+// Open opens a nested value of length n whose 16-bit length field has just been consumed,
+// like Begin.
+func (r *Reader) Open(n int, saved *int, field string) bool {
+	if n > len(r.S)-r.limit {
+		return r.tooLong(n, 2, field)
+	}
+	*saved = r.limit
+	r.limit = len(r.S) - n
+	return true
+}
+
 // Remaining returns the number of bytes left in the innermost open value.
 func (r *Reader) Remaining() int { return len(r.S) - r.limit }
 
