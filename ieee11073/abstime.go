@@ -8,7 +8,7 @@ import (
 )
 
 // AbsoluteTime is a wall-clock time in binary-coded decimal, one byte per field (20601
-// clause A.4.1, AbsoluteTime): the 8 bytes as on the wire, indexed by the AbsTime*
+// Annex A, AbsoluteTime): the 8 bytes as on the wire, indexed by the AbsTime*
 // constants, so {0x20, 0x07, 0x12, 0x06, 0x12, 0x10, 0, 0} is 2007-12-06 12:10:00.00.
 //
 //	+---------+------+-------+-----+------+--------+--------+--------------+

@@ -4,7 +4,7 @@ import (
 	"github.com/phdkit/phdkit/ieee11073/internal/mder"
 )
 
-// Attribute value types (20601 clause A.4 to A.7, and A.11 for the MDS). Each decodes from an
+// Attribute value types (20601 Annex A, where each is defined by the ASN.1 type named below). Each decodes from an
 // AVA's Value with Unmarshal: it decodes from the start of b, returns the bytes it took,
 // overwrites every field, reuses the capacity of the slices it holds, and leaves byte slices
 // aliasing b. Errors are *DecodeError. AppendBinary appends the MDER encoding.

@@ -19,7 +19,7 @@ var ErrUnsupportedReport = errors.New("ieee11073: unsupported report type")
 
 // Configuration is an agent configuration as a manager uses it: the objects an agent with
 // this configuration reports, with the static attributes needed to read its reports (20601
-// clause 8.6 and A.11.5). Build one with ParseConfigReport, or take a standard one from
+// Annex A, ConfigReport). Build one with ParseConfigReport, or take a standard one from
 // StandardConfiguration. A Configuration does not alias any input and is safe for
 // concurrent reading; do not modify one that a Registry or StandardConfiguration returned.
 type Configuration struct {
@@ -320,7 +320,7 @@ var standardConfigs = [...]Configuration{
 
 // Registry is a manager's memory of the extended configurations it has accepted, keyed by
 // the agent's System ID and Config ID, so that an agent that associates again with a known
-// configuration need not send it again (20601 clause 8.4). The zero Registry is ready to
+// configuration need not send it again. The zero Registry is ready to
 // use and accepts every well-formed configuration; it is safe for concurrent use and must
 // not be copied after first use.
 type Registry struct {

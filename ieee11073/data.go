@@ -5,7 +5,7 @@ import (
 )
 
 // DataAPDU is the content of a PRST APDU: an invoke identifier and one remote operation
-// message (DataApdu, 20601 clause A.10.1). Choice says which field holds the message; the
+// message (DataApdu, 20601 Annex A). Choice says which field holds the message; the
 // others keep whatever they held before, so a reused DataAPDU keeps their capacity.
 //
 //	+-----------------+-----------------+--------------+------------------------------+
@@ -139,7 +139,7 @@ func (d *DataAPDU) appendTo(b []byte) ([]byte, error) {
 }
 
 // EventReportArgument is an event report from an object (EventReportArgumentSimple, 20601
-// clause A.10.2).
+// Annex A).
 //
 //	+------------------+--------------------+-------------------+--------+------------+
 //	| obj-handle (u16) | event-time (u32)   | event-type (OID)  | length | event-info |
@@ -177,8 +177,8 @@ func (e *EventReportArgument) appendTo(b []byte) ([]byte, error) {
 	return appendEventInfo(b, e.EventType, e.Info, &e.Report, "EventReportArgumentSimple.event-info")
 }
 
-// EventReportResult answers a confirmed event report (EventReportResultSimple, 20601 clause
-// A.10.2).
+// EventReportResult answers a confirmed event report (EventReportResultSimple, 20601
+// Annex A).
 //
 //	+------------------+--------------------+-------------------+--------+------------------+
 //	| obj-handle (u16) | currentTime (u32)  | event-type (OID)  | length | event-reply-info |
@@ -210,7 +210,7 @@ func (e *EventReportResult) appendTo(b []byte) ([]byte, error) {
 }
 
 // GetArgument asks for attributes of an object; an empty list asks for all of them
-// (GetArgumentSimple, 20601 clause A.10.2).
+// (GetArgumentSimple, 20601 Annex A).
 //
 //	+------------------+------------------------------------------------+
 //	| obj-handle (u16) | attribute-id-list: count, length, OID…         |
@@ -230,7 +230,7 @@ func (g *GetArgument) appendTo(b []byte) ([]byte, error) {
 	return appendOIDList(b, g.AttributeIDs, "GetArgumentSimple.attribute-id-list")
 }
 
-// GetResult answers a GET (GetResultSimple, 20601 clause A.10.2).
+// GetResult answers a GET (GetResultSimple, 20601 Annex A).
 //
 //	+------------------+------------------------------------------------+
 //	| obj-handle (u16) | attribute-list: AttributeList                  |
@@ -250,7 +250,7 @@ func (g *GetResult) appendTo(b []byte) ([]byte, error) {
 	return g.Attributes.appendTo(b, "GetResultSimple.attribute-list")
 }
 
-// SetArgument changes attributes of an object (SetArgumentSimple, 20601 clause A.10.2).
+// SetArgument changes attributes of an object (SetArgumentSimple, 20601 Annex A).
 //
 //	+------------------+--------------------------------------------------------------+
 //	| obj-handle (u16) | modification-list: count, length, {modify-operator, AVA}…    |
@@ -309,7 +309,7 @@ func (s *SetArgument) appendTo(b []byte) ([]byte, error) {
 }
 
 // SetResult answers a confirmed SET with the attributes as they now are (SetResultSimple,
-// 20601 clause A.10.2); its layout is that of GetResult.
+// 20601 Annex A); its layout is that of GetResult.
 type SetResult struct {
 	ObjHandle  Handle
 	Attributes AttributeList
@@ -325,7 +325,7 @@ func (s *SetResult) appendTo(b []byte) ([]byte, error) {
 	return s.Attributes.appendTo(b, "SetResultSimple.attribute-list")
 }
 
-// ActionArgument invokes a method of an object (ActionArgumentSimple, 20601 clause A.10.2).
+// ActionArgument invokes a method of an object (ActionArgumentSimple, 20601 Annex A).
 //
 //	+------------------+--------------------+--------+------------------------+
 //	| obj-handle (u16) | action-type (OID)  | length | action-info-args (ANY) |
@@ -353,7 +353,7 @@ func (a *ActionArgument) appendTo(b []byte) ([]byte, error) {
 	return appendActionInvoke(b, a.ActionType, a.Args, &a.Invoke, "ActionArgumentSimple.action-info-args")
 }
 
-// ActionResult answers a confirmed ACTION (ActionResultSimple, 20601 clause A.10.2); its
+// ActionResult answers a confirmed ACTION (ActionResultSimple, 20601 Annex A); its
 // layout is that of ActionArgument. For MDCActDataRequest, MDCActSegTrigXfer and
 // MDCActSegGetInfo the result is decoded into Result as well and AppendBinary encodes
 // Result; for other actions Args is encoded as it is.
@@ -376,7 +376,7 @@ func (a *ActionResult) appendTo(b []byte) ([]byte, error) {
 	return appendActionResponse(b, a.ActionType, a.Args, &a.Result, "ActionResultSimple.action-info-args")
 }
 
-// ErrorResult is a remote operation error (ErrorResult, 20601 clause A.10.3).
+// ErrorResult is a remote operation error (ErrorResult, 20601 Annex A).
 //
 //	+--------------------+--------+-----------------+
 //	| error-value (u16)  | length | parameter (ANY) |
@@ -386,7 +386,7 @@ type ErrorResult struct {
 	Parameter  []byte // aliases the input
 }
 
-// RejectResult is a remote operation reject (RejectResult, 20601 clause A.10.3): one INT-U16
+// RejectResult is a remote operation reject (RejectResult, 20601 Annex A): one INT-U16
 // problem.
 type RejectResult struct {
 	Problem RorjProblem

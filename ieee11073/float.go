@@ -5,7 +5,7 @@ import (
 	"strconv"
 )
 
-// FLOAT-Type and SFLOAT-Type (ISO/IEEE 11073-20601 clause F.5, "FLOAT-Type" and
+// FLOAT-Type and SFLOAT-Type (ISO/IEEE 11073-20601 Annex F, "FLOAT-Type" and
 // "SFLOAT-Type"; the same encodings serve the Bluetooth health profiles).
 //
 // A value is mantissa × 10^exponent, both two's complement, on the wire big-endian:

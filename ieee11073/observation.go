@@ -1,6 +1,9 @@
 package ieee11073
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // ObservationKind says what an Observation's value is.
 type ObservationKind uint8
@@ -50,6 +53,9 @@ func (c *Configuration) Observations(dst []Observation, ev *EventReportArgument)
 // AppendObservations is Observations for an event given by its type and decoded
 // event-info, such as the event in a DataResponse.
 func (c *Configuration) AppendObservations(dst []Observation, eventType OID, info *EventInfo) ([]Observation, error) {
+	if c == nil {
+		return dst, fmt.Errorf("%w: no configuration", ErrConfig)
+	}
 	var err error
 	switch eventInfoKind(eventType) {
 	case infoScanFixed:
@@ -212,6 +218,7 @@ func (e errorWithHandle) Error() string {
 	return ErrUnknownHandle.Error() + " " + itoa(int(e.h))
 }
 
+// Unwrap returns ErrUnknownHandle.
 func (e errorWithHandle) Unwrap() error { return ErrUnknownHandle }
 
 func itoa(v int) string {
@@ -282,6 +289,26 @@ func (c *obsCommon) appendValue(dst []Observation, id OID, v []byte) ([]Observat
 		}
 		dst, o = c.next(dst)
 		o.Kind, o.Unit, o.Bits = ObservationEnumBits, 0, uint32(binary.BigEndian.Uint16(v))
+	case MDCAttrValEnumObs:
+		// EnumObsValue: metric-id, state, then an EnumVal CHOICE; text values carry no
+		// number and are left to the caller.
+		if len(v) < 8 || int(binary.BigEndian.Uint16(v[6:])) != len(v)-8 {
+			return dst, false
+		}
+		metric, state, choice := OID(binary.BigEndian.Uint16(v)), binary.BigEndian.Uint16(v[2:]), EnumValChoice(binary.BigEndian.Uint16(v[4:]))
+		switch {
+		case choice == EnumValObjID && len(v) == 10:
+			dst, o = c.next(dst)
+			o.Kind, o.Unit, o.Enum = ObservationEnumOID, 0, OID(binary.BigEndian.Uint16(v[8:]))
+		case choice == EnumValBitStr && len(v) == 12:
+			dst, o = c.next(dst)
+			o.Kind, o.Unit, o.Bits = ObservationEnumBits, 0, binary.BigEndian.Uint32(v[8:])
+		case choice == EnumValTextString:
+			return dst, true
+		default:
+			return dst, false
+		}
+		o.Type.Code, o.Status = metric, state
 	}
 	return dst, true
 }

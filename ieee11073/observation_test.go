@@ -208,3 +208,39 @@ func TestObservationsAllocs(t *testing.T) {
 		}
 	}
 }
+
+func TestObservationsEnum(t *testing.T) {
+	cfg := &Configuration{ID: 0x4010, Objects: []ConfiguredObject{{Class: MDCMocVmoMetricEnum, Handle: 4,
+		Type: Type{PartitionSCADA, 0x1234}}}}
+	enumOID, _ := (&EnumObsValue{MetricID: 0x1235, State: MeasurementStatusDemoData, Choice: EnumValObjID, ObjID: 0x4242}).AppendBinary(nil)
+	enumBits, _ := (&EnumObsValue{MetricID: 0x1236, Choice: EnumValBitStr, Bits: 0x80000001}).AppendBinary(nil)
+	ev := EventReportArgument{EventType: MDCNotiScanReportVar, Report: EventInfo{ScanVar: ScanReportInfoVar{
+		Observations: []ObservationScan{{ObjHandle: 4, Attributes: AttributeList{
+			{MDCAttrEnumObsValSimpOID, []byte{0x11, 0x22}},
+			{MDCAttrValEnumObs, enumOID},
+			{MDCAttrValEnumObs, enumBits},
+			{MDCAttrEnumObsValBasicBitStr, []byte{0x00, 0x05}},
+			{MDCAttrTimeStampRel, []byte{0, 0, 1, 0}},
+		}}},
+	}}}
+	obs, err := cfg.Observations(nil, &ev)
+	if err != nil || len(obs) != 4 {
+		t.Fatalf("Observations = %+v, %v", obs, err)
+	}
+	want := []Observation{
+		{Kind: ObservationEnumOID, Enum: 0x1122, Type: Type{PartitionSCADA, 0x1234}},
+		{Kind: ObservationEnumOID, Enum: 0x4242, Type: Type{PartitionSCADA, 0x1235}, Status: MeasurementStatusDemoData},
+		{Kind: ObservationEnumBits, Bits: 0x80000001, Type: Type{PartitionSCADA, 0x1236}},
+		{Kind: ObservationEnumBits, Bits: 5, Type: Type{PartitionSCADA, 0x1234}},
+	}
+	for i := range want {
+		want[i].Handle, want[i].PersonID, want[i].RelTime = 4, PersonIDUnknown, 256
+		if obs[i] != want[i] {
+			t.Errorf("observation %d = %+v, want %+v", i, obs[i], want[i])
+		}
+	}
+	var nilCfg *Configuration
+	if _, err := nilCfg.Observations(nil, &ev); !errors.Is(err, ErrConfig) {
+		t.Errorf("nil configuration: %v", err)
+	}
+}

@@ -4,7 +4,7 @@ import (
 	"github.com/phdkit/phdkit/ieee11073/internal/mder"
 )
 
-// Observation scans: the event-info of the scan report notifications (20601 clause A.11.5).
+// Observation scans: the event-info of the scan report notifications (20601 Annex A).
 // Every Unmarshal below decodes from the start of b, returns the bytes it took, overwrites
 // every field, reuses the capacity of the slices it holds, and leaves byte slices aliasing b.
 // Errors are *DecodeError.

@@ -1,5 +1,5 @@
 // Package mder holds the cursor and the append helpers behind the ieee11073 codec: the
-// Medical Device Encoding Rules of ISO/IEEE 11073-20601 (clause F.5), where every integer is
+// Medical Device Encoding Rules of ISO/IEEE 11073-20601 (Annex F), where every integer is
 // big-endian, an OCTET STRING or ANY is a 16-bit length and its bytes, a SEQUENCE OF is a
 // 16-bit count, a 16-bit length and the elements, and a CHOICE is a 16-bit tag, a 16-bit
 // length and the chosen value.
