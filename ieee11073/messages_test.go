@@ -367,3 +367,24 @@ func TestNomenclature(t *testing.T) {
 		t.Error("Name of an unknown code is not empty")
 	}
 }
+
+func TestUnknownEventTypeStrict(t *testing.T) {
+	// An event report of a private event type: its event-info is kept raw.
+	msg := []byte{0xE7, 0x00, 0x00, 0x14, 0x00, 0x12, 0x00, 0x01, 0x01, 0x00, 0x00, 0x0C,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xF0, 0x01, 0x00, 0x02, 0xAB, 0xCD}
+	var a APDU
+	if n, err := a.Unmarshal(msg); err != nil || n != len(msg) || !bytes.Equal(a.PRST.EventReport.Info, []byte{0xAB, 0xCD}) {
+		t.Fatalf("Unmarshal = %d, %v, info %X", n, err, a.PRST.EventReport.Info)
+	}
+	if out, err := a.MarshalBinary(); err != nil || !bytes.Equal(out, msg) {
+		t.Fatalf("MarshalBinary = %X, %v", out, err)
+	}
+	// One byte more in the message than its fields hold.
+	bad := []byte{0xE7, 0x00, 0x00, 0x15, 0x00, 0x13, 0x00, 0x01, 0x01, 0x00, 0x00, 0x0D,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xF0, 0x01, 0x00, 0x02, 0xAB, 0xCD, 0xEE}
+	_, err := a.Unmarshal(bad)
+	var de *DecodeError
+	if !errors.As(err, &de) || de.Field != "DataApdu.message.length" || !errors.Is(err, ErrLength) {
+		t.Fatalf("trailing byte in the message: %v", err)
+	}
+}
