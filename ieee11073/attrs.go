@@ -834,3 +834,56 @@ func (v SaObsValue) Sample(i int, sampleSize uint8) (uint32, bool) {
 	}
 	return uint32(p[0])<<24 | uint32(p[1])<<16 | uint32(p[2])<<8 | uint32(p[3]), true
 }
+
+// HandleAttrValMapEntry is the attribute value map of one object in a grouped scan report.
+type HandleAttrValMapEntry struct {
+	ObjHandle Handle
+	ValMap    AttrValMap
+}
+
+// HandleAttrValMap is the value of MDCAttrScanHandleAttrValMap on a scanner: the objects
+// whose values a grouped scan report carries, in order, and the layout of each.
+//
+//	+-------+--------+--------------------------------------------------+
+//	| count | length | {obj-handle u16, attr-val-map: AttrValMap} …     |
+//	+-------+--------+--------------------------------------------------+
+type HandleAttrValMap []HandleAttrValMapEntry
+
+// Unmarshal decodes m from b.
+func (m *HandleAttrValMap) Unmarshal(b []byte) (int, error) {
+	const field = "HandleAttrValMap"
+	r := mder.NewReader(b)
+	var n, end int
+	if !r.Seq(&n, &end, 6, field) {
+		return 0, decodeError(&r)
+	}
+	v := (*m)[:0]
+	for i := 0; i < n; i++ {
+		v = mder.Grow(v)
+		if !r.InSeq(field) || !r.U16((*uint16)(&v[i].ObjHandle), "HandleAttrValMapEntry.obj-handle") ||
+			!v[i].ValMap.decode(&r) {
+			*m = v
+			return 0, decodeError(&r)
+		}
+	}
+	*m = v
+	if !r.End(end, field) {
+		return 0, decodeError(&r)
+	}
+	return r.Consumed(), nil
+}
+
+// AppendBinary appends the MDER encoding of m to b.
+func (m HandleAttrValMap) AppendBinary(b []byte) ([]byte, error) {
+	b, mark, err := mder.MarkSeq(b, len(m))
+	if err != nil {
+		return b, encodeError("HandleAttrValMap", err)
+	}
+	for i := range m {
+		b = mder.AppendU16(b, uint16(m[i].ObjHandle))
+		if b, err = m[i].ValMap.AppendBinary(b); err != nil {
+			return b, err
+		}
+	}
+	return mder.Fill(b, mark)
+}

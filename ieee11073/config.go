@@ -39,6 +39,9 @@ type ConfiguredObject struct {
 	PhysioList   []OID      // MDCAttrIDPhysioList: the codes of a compound metric's parts
 	ValMap       AttrValMap // MDCAttrAttributeValMap: layout of fixed-format reports
 	Supplemental TypeList   // MDCAttrSupplementalTypes
+	// HandleValMap is a scanner's MDCAttrScanHandleAttrValMap: the layout of its grouped
+	// scan reports.
+	HandleValMap HandleAttrValMap
 	// Attributes holds every attribute of the configuration report as sent, for
 	// re-encoding; it is nil for the standard configurations, whose report is built from
 	// the fields above.
@@ -85,12 +88,12 @@ func (o *ConfiguredObject) buildAttributes() (AttributeList, error) {
 		l = append(l, AVA{ID: id, Value: v})
 		return nil
 	}
-	t, _ := o.Type.AppendBinary(nil)
-	if err := add(MDCAttrIDType, t, nil); err != nil {
-		return nil, err
+	if o.Type != (Type{}) {
+		t, _ := o.Type.AppendBinary(nil)
+		_ = add(MDCAttrIDType, t, nil)
 	}
-	if err := add(MDCAttrMetricSpecSmall, mder.AppendU16(nil, o.MetricSpec), nil); err != nil {
-		return nil, err
+	if o.MetricSpec != 0 {
+		_ = add(MDCAttrMetricSpecSmall, mder.AppendU16(nil, o.MetricSpec), nil)
 	}
 	if o.Struct != (MetricStructureSmall{}) {
 		_ = add(MDCAttrMetricStructSmall, []byte{o.Struct.Struct, o.Struct.CompNo}, nil)
@@ -113,6 +116,12 @@ func (o *ConfiguredObject) buildAttributes() (AttributeList, error) {
 	if len(o.ValMap) > 0 {
 		v, err := o.ValMap.AppendBinary(nil)
 		if err := add(MDCAttrAttributeValMap, v, err); err != nil {
+			return nil, err
+		}
+	}
+	if len(o.HandleValMap) > 0 {
+		v, err := o.HandleValMap.AppendBinary(nil)
+		if err := add(MDCAttrScanHandleAttrValMap, v, err); err != nil {
 			return nil, err
 		}
 	}
@@ -218,6 +227,15 @@ func (o *ConfiguredObject) readAttributes() error {
 			}
 		case MDCAttrSupplementalTypes:
 			err = exact(o.Supplemental.Unmarshal(a.Value))(a.Value, "MDC_ATTR_SUPPLEMENTAL_TYPES")
+		case MDCAttrScanHandleAttrValMap:
+			err = exact(o.HandleValMap.Unmarshal(a.Value))(a.Value, "MDC_ATTR_SCAN_HANDLE_ATTR_VAL_MAP")
+			for _, h := range o.HandleValMap {
+				for _, e := range h.ValMap {
+					if n := fixedAttrLen(e.ID); n != 0 && int(e.Len) != n {
+						return fmt.Errorf("MDC_ATTR_SCAN_HANDLE_ATTR_VAL_MAP: attribute %d has length %d, want %d", e.ID, e.Len, n)
+					}
+				}
+			}
 		}
 		if err != nil {
 			return err

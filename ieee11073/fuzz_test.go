@@ -213,6 +213,11 @@ var attrDecoders = []func(b []byte) (n int, out []byte, err error){
 		return enc(n, err, v.AppendBinary)
 	},
 	func(b []byte) (int, []byte, error) {
+		var v HandleAttrValMap
+		n, err := v.Unmarshal(b)
+		return enc(n, err, v.AppendBinary)
+	},
+	func(b []byte) (int, []byte, error) {
 		var v DataResponse
 		n, err := v.Unmarshal(b)
 		return enc(n, err, v.AppendBinary)

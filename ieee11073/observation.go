@@ -41,17 +41,76 @@ type Observation struct {
 }
 
 // Observations appends to dst the observations in an event report sent by an agent with
-// configuration c and returns the extended slice. It decodes the fixed, variable,
-// multiple-person fixed and multiple-person variable scan reports (buffered, unbuffered or
-// not); other events fail with ErrUnsupportedReport. It allocates nothing when dst has room
+// configuration c and returns the extended slice. It decodes the fixed, variable, grouped
+// and multiple-person scan reports (buffered, unbuffered or not; a grouped report is laid
+// out by the handle attribute value map of the scanner that sent it); other events fail
+// with ErrUnsupportedReport. It allocates nothing when dst has room
 // for the observations. Errors name the failing field; a report that names an object the
 // configuration lacks fails with ErrUnknownHandle.
 func (c *Configuration) Observations(dst []Observation, ev *EventReportArgument) ([]Observation, error) {
+	switch eventInfoKind(ev.EventType) {
+	case infoScanGrouped, infoScanMPGrouped:
+		return c.appendGroupedReport(dst, ev.ObjHandle, ev.EventType, &ev.Report)
+	}
 	return c.AppendObservations(dst, ev.EventType, &ev.Report)
 }
 
+// appendGroupedReport decodes a grouped scan report sent by the scanner with handle
+// scanner.
+func (c *Configuration) appendGroupedReport(dst []Observation, scanner Handle, eventType OID, info *EventInfo) ([]Observation, error) {
+	if c == nil {
+		return dst, fmt.Errorf("%w: no configuration", ErrConfig)
+	}
+	sc := c.Object(scanner)
+	if sc == nil {
+		return dst, unknownHandle(scanner)
+	}
+	var err error
+	if eventInfoKind(eventType) == infoScanGrouped {
+		for _, g := range info.ScanGrouped.Groups {
+			if dst, err = c.appendGroup(dst, sc.HandleValMap, g, PersonIDUnknown); err != nil {
+				return dst, err
+			}
+		}
+		return dst, nil
+	}
+	for i := range info.ScanMPGrouped.Persons {
+		p := &info.ScanMPGrouped.Persons[i]
+		if dst, err = c.appendGroup(dst, sc.HandleValMap, p.Group, p.PersonID); err != nil {
+			return dst, err
+		}
+	}
+	return dst, nil
+}
+
+// appendGroup decodes one ObservationScanGrouped: the values of each object of the
+// scanner's handle attribute value map, one after the other.
+func (c *Configuration) appendGroup(dst []Observation, m HandleAttrValMap, g []byte, person uint16) ([]Observation, error) {
+	off := 0
+	for i := range m {
+		n := 0
+		for _, e := range m[i].ValMap {
+			n += int(e.Len)
+		}
+		if n > len(g)-off {
+			return dst, &DecodeError{Offset: off, Field: "ObservationScanGrouped", Err: ErrShort}
+		}
+		o := ObservationScanFixed{ObjHandle: m[i].ObjHandle, Value: g[off : off+n]}
+		var err error
+		if dst, err = c.appendFixedMap(dst, &o, m[i].ValMap, person); err != nil {
+			return dst, err
+		}
+		off += n
+	}
+	if off != len(g) {
+		return dst, &DecodeError{Offset: off, Field: "ObservationScanGrouped", Err: ErrLength}
+	}
+	return dst, nil
+}
+
 // AppendObservations is Observations for an event given by its type and decoded
-// event-info, such as the event in a DataResponse.
+// event-info, such as the event in a DataResponse. Grouped scan reports need the handle of
+// the scanner that sent them, so they go through Observations only.
 func (c *Configuration) AppendObservations(dst []Observation, eventType OID, info *EventInfo) ([]Observation, error) {
 	if c == nil {
 		return dst, fmt.Errorf("%w: no configuration", ErrConfig)
@@ -125,14 +184,23 @@ func (c *obsCommon) next(dst []Observation) ([]Observation, *Observation) {
 // first pass checks the layout and picks up what applies to every value (time stamp,
 // status, unit), a second appends the values.
 func (c *Configuration) appendFixed(dst []Observation, o *ObservationScanFixed, person uint16) ([]Observation, error) {
+	return c.appendFixedMap(dst, o, nil, person)
+}
+
+// appendFixedMap is appendFixed with the layout given by valMap, or by the object's own
+// attribute value map when valMap is nil.
+func (c *Configuration) appendFixedMap(dst []Observation, o *ObservationScanFixed, valMap AttrValMap, person uint16) ([]Observation, error) {
 	obj := c.Object(o.ObjHandle)
 	if obj == nil {
 		return dst, unknownHandle(o.ObjHandle)
 	}
+	if valMap == nil {
+		valMap = obj.ValMap
+	}
 	cm := obsCommon{obj: obj, unit: obj.Unit, person: person}
 	v := o.Value
 	off := 0
-	for _, e := range obj.ValMap {
+	for _, e := range valMap {
 		n := int(e.Len)
 		if n > len(v)-off {
 			return dst, &DecodeError{Offset: off, Field: "ObservationScanFixed.obs-val-data", Err: ErrShort}
@@ -147,7 +215,7 @@ func (c *Configuration) appendFixed(dst []Observation, o *ObservationScanFixed, 
 	}
 	start := len(dst)
 	off = 0
-	for _, e := range obj.ValMap {
+	for _, e := range valMap {
 		n := int(e.Len)
 		var ok bool
 		if dst, ok = cm.appendValue(dst, e.ID, v[off:off+n]); !ok {

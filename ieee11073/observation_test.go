@@ -244,3 +244,50 @@ func TestObservationsEnum(t *testing.T) {
 		t.Errorf("nil configuration: %v", err)
 	}
 }
+
+func TestObservationsGrouped(t *testing.T) {
+	hvm, _ := HandleAttrValMap{
+		{1, AttrValMap{{MDCAttrNuValObsBasic, 2}, {MDCAttrTimeStampAbs, 8}}},
+		{2, AttrValMap{{MDCAttrNuValObsSimp, 4}}},
+	}.AppendBinary(nil)
+	rep := ConfigReport{ConfigReportID: 0x4100, Objects: []ConfigObject{
+		{Class: MDCMocVmoMetricNu, ObjHandle: 1, Attributes: AttributeList{
+			{MDCAttrIDType, []byte{0, 2, 0x4B, 0x5C}}, {MDCAttrUnitCode, []byte{0x17, 0xA0}}}},
+		{Class: MDCMocVmoMetricNu, ObjHandle: 2, Attributes: AttributeList{
+			{MDCAttrIDType, []byte{0, 2, 0xE1, 0x40}}, {MDCAttrUnitCode, []byte{0x06, 0xC3}}}},
+		{Class: MDCMocScanCfgPeri, ObjHandle: 100, Attributes: AttributeList{{MDCAttrScanHandleAttrValMap, hvm}}},
+	}}
+	var r Registry
+	cfg, res, err := r.Register([]byte("grouped!"), &rep)
+	if err != nil || res != ConfigResultAccepted {
+		t.Fatalf("Register = %v, %v", res, err)
+	}
+	group := []byte{0xF1, 0x6E, 0x20, 0x26, 0x01, 0x02, 0x08, 0x30, 0x00, 0x00, 0xFF, 0x00, 0x02, 0x6F}
+	a := APDU{Choice: ChoicePRST, PRST: DataAPDU{InvokeID: 9, Choice: MessageROIVEventReport,
+		EventReport: EventReportArgument{ObjHandle: 100, EventType: MDCNotiUnbufScanReportGrouped,
+			Report: EventInfo{ScanGrouped: ScanReportInfoGrouped{Groups: [][]byte{group, group}}}}}}
+	b, err := a.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back APDU
+	if _, err := back.Unmarshal(b); err != nil {
+		t.Fatal(err)
+	}
+	obs, err := cfg.Observations(nil, &back.PRST.EventReport)
+	if err != nil || len(obs) != 4 {
+		t.Fatalf("Observations = %+v, %v", obs, err)
+	}
+	if obs[0].Type.Code != MDCTempBody || obs[0].Value.String() != "36.6" || obs[0].Time.String() != "2026-01-02T08:30:00.00" ||
+		obs[1].Type.Code != MDCMassBodyActual || obs[1].Value.String() != "62.3" || obs[1].Unit != MDCDimKiloG {
+		t.Fatalf("Observations = %+v", obs[:2])
+	}
+	back.PRST.EventReport.Report.ScanGrouped.Groups[1] = group[:13]
+	if _, err := cfg.Observations(nil, &back.PRST.EventReport); !errors.Is(err, ErrShort) {
+		t.Fatalf("short group: %v", err)
+	}
+	back.PRST.EventReport.ObjHandle = 1
+	if _, err := cfg.Observations(nil, &back.PRST.EventReport); err == nil {
+		t.Fatal("grouped report from an object that is no scanner decoded")
+	}
+}

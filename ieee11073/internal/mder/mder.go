@@ -167,18 +167,15 @@ func (r *Reader) tooLong(n, back int, field string) bool {
 // input.
 func (r *Reader) Octets(v *[]byte, field string) bool {
 	s := r.S
-	if len(s) < 2 {
-		return r.Fail(field, ErrShort)
+	if len(s) >= 2 {
+		n := int(s[0])<<8 | int(s[1])
+		if n <= len(s)-2-r.limit {
+			*v = s[2 : 2+n : 2+n]
+			r.S = s[2+n:]
+			return true
+		}
 	}
-	n := int(s[0])<<8 | int(s[1])
-	s = s[2:]
-	if n > len(s)-r.limit {
-		r.S = s
-		return r.tooLong(n, 2, field)
-	}
-	*v = s[:n:n]
-	r.S = s[n:]
-	return true
+	return r.lengthFail(field)
 }
 
 // Begin reads the 16-bit length of a nested value and opens it: reads that follow belong to
@@ -186,17 +183,30 @@ func (r *Reader) Octets(v *[]byte, field string) bool {
 // or the enclosing value, is shorter than the declared length.
 func (r *Reader) Begin(saved *int, field string) bool {
 	s := r.S
-	if len(s) < 2 {
+	if len(s) >= 2 {
+		n := int(s[0])<<8 | int(s[1])
+		if n <= len(s)-2-r.limit {
+			r.S = s[2:]
+			*saved, r.limit = r.limit, len(s)-2-n
+			return true
+		}
+	}
+	return r.lengthFail(field)
+}
+
+// lengthFail records why the 16-bit length at the cursor cannot be read or does not fit:
+// ErrShort when the input ends first, ErrLength when the enclosing value ends first.
+//
+//go:noinline
+func (r *Reader) lengthFail(field string) bool {
+	if len(r.S) < 2 {
 		return r.Fail(field, ErrShort)
 	}
-	n := int(s[0])<<8 | int(s[1])
-	r.S = s[2:]
-	if n > len(r.S)-r.limit {
-		return r.tooLong(n, 2, field)
+	n := int(r.S[0])<<8 | int(r.S[1])
+	if n > len(r.S)-2 {
+		return r.Fail(field, ErrShort)
 	}
-	*saved = r.limit
-	r.limit = len(r.S) - n
-	return true
+	return r.Fail(field, ErrLength)
 }
 
 // End checks that the nested value opened by Begin has been read exactly, and closes it.
