@@ -291,3 +291,70 @@ func TestObservationsGrouped(t *testing.T) {
 		t.Fatal("grouped report from an object that is no scanner decoded")
 	}
 }
+
+// An agent encodes observations with AppendObsValue; the manager decodes the same values.
+func TestAppendObsValueRoundTrip(t *testing.T) {
+	at := AbsoluteTime{0x20, 0x26, 0x11, 0x22, 0x03, 0x15, 0x00, 0x00}
+	for _, id := range StandardConfigurationIDs() {
+		cfg, _ := StandardConfiguration(id)
+		var rep ScanReportInfoFixed
+		rep.DataReqID = DataReqIDAgentInitiated
+		var want []Observation
+		for _, obj := range cfg.Objects {
+			parts := 1
+			if len(obj.PhysioList) > 0 {
+				parts = len(obj.PhysioList)
+			}
+			var obs []Observation
+			for i := 0; i < parts; i++ {
+				v, _ := NewFloat(int32(100+i), -1)
+				o := Observation{Handle: obj.Handle, PersonID: PersonIDUnknown, Type: component(&obj, i), Unit: obj.Unit, Value: v}
+				for _, e := range obj.ValMap {
+					if e.ID == MDCAttrTimeStampAbs {
+						o.Time = at
+					}
+				}
+				obs = append(obs, o)
+			}
+			val, err := cfg.AppendObsValue(nil, obj.Handle, obs)
+			if err != nil {
+				t.Fatalf("%#04x: %v", uint16(id), err)
+			}
+			rep.Observations = append(rep.Observations, ObservationScanFixed{obj.Handle, val})
+			want = append(want, obs...)
+		}
+		ev := EventReportArgument{EventType: MDCNotiScanReportFixed, Report: EventInfo{ScanFixed: rep}}
+		a := APDU{Choice: ChoicePRST, PRST: DataAPDU{Choice: MessageROIVConfirmedEventReport, EventReport: ev}}
+		b, err := a.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back APDU
+		if _, err := back.Unmarshal(b); err != nil {
+			t.Fatal(err)
+		}
+		got, err := cfg.Observations(nil, &back.PRST.EventReport)
+		if err != nil {
+			t.Fatalf("%#04x: %v", uint16(id), err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%#04x: %d observations, want %d", uint16(id), len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("%#04x observation %d = %+v, want %+v", uint16(id), i, got[i], want[i])
+			}
+		}
+	}
+	cfg, _ := StandardConfiguration(0x02BC)
+	if _, err := cfg.AppendObsValue(nil, 9, []Observation{{}}); !errors.Is(err, ErrUnknownHandle) {
+		t.Errorf("unknown handle: %v", err)
+	}
+	if _, err := cfg.AppendObsValue(nil, 1, []Observation{{}}); !errors.Is(err, ErrValue) {
+		t.Errorf("too few parts: %v", err)
+	}
+	big, _ := NewFloat(100000, 0)
+	if _, err := cfg.AppendObsValue(nil, 2, []Observation{{Value: big}}); !errors.Is(err, ErrFloatRange) {
+		t.Errorf("value too wide for an SFLOAT: %v", err)
+	}
+}
