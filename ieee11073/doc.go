@@ -45,8 +45,10 @@
 // (weighing scale, 0x05DC) and 10417 (glucose meter, 0x06A4). ParseConfigReport turns an
 // agent's configuration report into a Configuration; a Registry checks such reports,
 // accepts or rejects them (ConfigResult) and remembers the accepted ones by System ID and
-// Config ID. Configuration.Observations decodes fixed, variable and multiple-person scan
-// reports into Observations: metric code, value, unit code, status and time.
+// Config ID. Configuration.Observations decodes fixed, variable, grouped and multiple-person
+// scan reports into Observations: metric code, value, unit code, status and time; on the
+// agent's side, Configuration.AppendObsValue lays observations out for a fixed-format scan
+// report.
 //
 // # Numbers
 //

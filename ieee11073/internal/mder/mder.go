@@ -4,10 +4,13 @@
 // 16-bit count, a 16-bit length and the elements, and a CHOICE is a 16-bit tag, a 16-bit
 // length and the chosen value.
 //
-// A Reader walks one input with a cryptobyte.String; nested values are read from the same
-// Reader between Begin and End, so offsets in errors are counted from the start of the input
-// the caller handed in. A read that fails records the field and the offset and returns false;
-// the caller turns that into an error once, at the API boundary.
+// A Reader walks one input with a cryptobyte.String cursor; its fixed-size reads are
+// written out so that the compiler inlines them, and allocate nothing. Nested values are read
+// from the same Reader between Begin and End, so offsets in errors are counted from the
+// start of the input the caller handed in, and a nested length is checked against both the
+// input and the value that encloses it. A read that fails records the field and the offset
+// and returns false; reads chain with &&, and the caller turns the failure into an error
+// once, at the API boundary.
 package mder
 
 import (
