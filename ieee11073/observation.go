@@ -43,10 +43,10 @@ type Observation struct {
 // Observations appends to dst the observations in an event report sent by an agent with
 // configuration c and returns the extended slice. It decodes the fixed, variable, grouped
 // and multiple-person scan reports (buffered, unbuffered or not; a grouped report is laid
-// out by the handle attribute value map of the scanner that sent it); other events fail
-// with ErrUnsupportedReport. It allocates nothing when dst has room
-// for the observations. Errors name the failing field; a report that names an object the
-// configuration lacks fails with ErrUnknownHandle.
+// out by the handle attribute value map of the scanner that sent it); other events, such as
+// configuration reports and PM-segment data, fail with ErrUnsupportedReport. It allocates
+// nothing when dst has room for the observations. Errors name the failing field; a report
+// that names an object the configuration lacks fails with ErrUnknownHandle.
 func (c *Configuration) Observations(dst []Observation, ev *EventReportArgument) ([]Observation, error) {
 	switch eventInfoKind(ev.EventType) {
 	case infoScanGrouped, infoScanMPGrouped:
