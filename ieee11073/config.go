@@ -369,7 +369,7 @@ type Registry struct {
 	// calls and must not modify cfg.
 	Policy func(systemID []byte, cfg *Configuration) bool
 	// MaxEntries bounds how many configurations the registry remembers; when it is full,
-	// new configurations are rejected with ConfigResultUnsupported. 0 means 65536.
+	// new configurations are rejected with ConfigResultUnsupported. 0 means 4096.
 	MaxEntries int
 
 	mu sync.RWMutex
@@ -406,7 +406,7 @@ func (r *Registry) Register(systemID []byte, rep *ConfigReport) (*Configuration,
 	}
 	limit := r.MaxEntries
 	if limit <= 0 {
-		limit = 65536
+		limit = 4096
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
