@@ -218,6 +218,11 @@ var attrDecoders = []func(b []byte) (n int, out []byte, err error){
 		return enc(n, err, v.AppendBinary)
 	},
 	func(b []byte) (int, []byte, error) {
+		var v PmSegmentEntryMap
+		n, err := v.Unmarshal(b)
+		return enc(n, err, v.AppendBinary)
+	},
+	func(b []byte) (int, []byte, error) {
 		var v DataResponse
 		n, err := v.Unmarshal(b)
 		return enc(n, err, v.AppendBinary)
@@ -267,6 +272,40 @@ func FuzzUnmarshalAttribute(f *testing.F) {
 		}
 		if n > len(b) || !bytes.Equal(out, b[:n]) {
 			t.Fatalf("decoder %d: re-encoded\n got %X\nwant %X", which, out, b[:min(n, len(b))])
+		}
+	})
+}
+
+// FuzzSegmentObservations checks that PM-segment entries of any shape, laid out by any entry
+// map, decode to observations or fail with a *DecodeError, never a panic.
+func FuzzSegmentObservations(f *testing.F) {
+	m := PmSegmentEntryMap{Header: SegmEntryHeaderAbsTime | SegmEntryHeaderRelTime, Elems: []SegmEntryElem{
+		{ClassID: MDCMocVmoMetricNu, MetricType: Type{PartitionSCADA, MDCPressBldNoninv}, ObjHandle: 1,
+			ValMap: AttrValMap{{MDCAttrNuCmpdValObsBasic, 10}}},
+		{ClassID: MDCMocVmoMetricNu, MetricType: Type{PartitionSCADA, MDCPulsRateNonInv}, ObjHandle: 2,
+			ValMap: AttrValMap{{MDCAttrNuValObsBasic, 2}, {MDCAttrMsmtStat, 2}}},
+	}}
+	mb, _ := m.AppendBinary(nil)
+	entry := []byte{0x20, 0x26, 0x11, 0x21, 0x07, 0x30, 0, 0, 0, 0, 0, 1,
+		0, 3, 0, 6, 0, 0x78, 0, 0x50, 0, 0x64, 0, 0x48, 0x40, 0}
+	f.Add(mb, entry, uint32(1))
+	f.Add(mb, append(entry, entry...), uint32(2))
+	f.Fuzz(func(t *testing.T, mapBytes, entries []byte, count uint32) {
+		var m PmSegmentEntryMap
+		if _, err := m.Unmarshal(mapBytes); err != nil {
+			return
+		}
+		cfg, _ := StandardConfiguration(0x02BC)
+		ev := SegmentDataEvent{Descr: SegmDataEventDescr{EntryCount: count}, Entries: entries}
+		obs, err := cfg.SegmentObservations(nil, &m, &ev)
+		if err != nil {
+			var de *DecodeError
+			if !errors.As(err, &de) {
+				t.Fatalf("error %T is not *DecodeError: %v", err, err)
+			}
+			if len(obs) != 0 {
+				t.Fatalf("%d observations returned with an error", len(obs))
+			}
 		}
 	})
 }

@@ -197,8 +197,12 @@ func (c *Configuration) appendFixedMap(dst []Observation, o *ObservationScanFixe
 	if valMap == nil {
 		valMap = obj.ValMap
 	}
-	cm := obsCommon{obj: obj, unit: obj.Unit, person: person}
-	v := o.Value
+	return appendFixedObj(dst, obsCommon{obj: obj, unit: obj.Unit, person: person}, valMap, o.Value)
+}
+
+// appendFixedObj decodes values v of object cm.obj laid out by valMap, starting from the
+// common fields in cm.
+func appendFixedObj(dst []Observation, cm obsCommon, valMap AttrValMap, v []byte) ([]Observation, error) {
 	start := len(dst)
 	off := 0
 	late := false // a common attribute came after values it applies to
