@@ -46,9 +46,10 @@
 // agent's configuration report into a Configuration; a Registry checks such reports,
 // accepts or rejects them (ConfigResult) and remembers the accepted ones by System ID and
 // Config ID. Configuration.Observations decodes fixed, variable, grouped and multiple-person
-// scan reports into Observations: metric code, value, unit code, status and time; on the
-// agent's side, Configuration.AppendObsValue lays observations out for a fixed-format scan
-// report.
+// scan reports into Observations: metric code, value, unit code, status and time;
+// Configuration.SegmentObservations does the same for the entries of a PM-segment, laid out
+// by its PmSegmentEntryMap. On the agent's side, Configuration.AppendObsValue lays
+// observations out for a fixed-format scan report.
 //
 // # Numbers
 //
