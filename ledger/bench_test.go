@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"testing"
+	"time"
 
 	"github.com/phdkit/phdkit/ledger"
 	"github.com/phdkit/phdkit/ledger/memory"
@@ -111,6 +112,7 @@ func BenchmarkInclusionProof(b *testing.B) {
 	e, _ := l.Entry(ctx, 0)
 	b.Run("GenerateVerify", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for b.Loop() {
 			i = (i + 7919) % c.Size
 			p, err := l.InclusionProof(ctx, i, c.Size)
@@ -125,6 +127,7 @@ func BenchmarkInclusionProof(b *testing.B) {
 	})
 	b.Run("Verify", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for b.Loop() {
 			if err := p.Verify(e, c.Root); err != nil {
 				b.Fatal(err)
@@ -156,6 +159,7 @@ func BenchmarkConsistencyProof(b *testing.B) {
 	var n uint64 = 1
 	b.Run("GenerateVerify", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for b.Loop() {
 			p, err := l.ConsistencyProof(ctx, from, c.Size)
 			if err != nil {
@@ -169,6 +173,7 @@ func BenchmarkConsistencyProof(b *testing.B) {
 	})
 	b.Run("Verify", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for b.Loop() {
 			if err := p.Verify(root1, c.Root); err != nil {
 				b.Fatal(err)
@@ -194,4 +199,9 @@ func rootAt(b *testing.B, l *memory.Ledger, size uint64) ledger.Hash {
 		b.Fatal(err)
 	}
 	return r
+}
+
+// reportCPU reports the process CPU time per iteration since start.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
