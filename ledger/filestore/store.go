@@ -53,6 +53,7 @@ type Recovery struct {
 	Blocks         uint64 // blocks in the history
 }
 
+// String is the one-line recovery report Open passes to Config.Logf.
 func (r Recovery) String() string {
 	return fmt.Sprintf("%d entries, %d blocks; cut %d torn bytes from %s and %d from %s; verified %d leaves, rebuilt nodes of %d",
 		r.Entries, r.Blocks, r.TornEntries, EntriesFile, r.TornBlocks, BlocksFile, r.VerifiedLeaves, r.RebuiltNodes)
