@@ -43,7 +43,6 @@ func (b *broken) Entry(ctx context.Context, index uint64) (ledger.Hash, error) {
 	return e, err
 }
 
-
 const faultEnv = "PHDKIT_LEDGERTEST_FAULT"
 
 // TestSuiteCatchesFaults runs the suite, in a child process, against
