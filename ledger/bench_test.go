@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"testing"
+	"time"
 
 	"github.com/phdkit/phdkit/ledger"
 	"github.com/phdkit/phdkit/ledger/memory"
@@ -29,7 +30,9 @@ func BenchmarkAppendRoot1M(b *testing.B) {
 	idx := make([]uint64, 4096)
 	ctx := context.Background()
 	b.ReportAllocs()
+	cpu0, n := cpuTime(), 0
 	for b.Loop() {
+		n++
 		l, err := memory.New(memory.Config{Signer: benchSigner})
 		if err != nil {
 			b.Fatal(err)
@@ -46,6 +49,7 @@ func BenchmarkAppendRoot1M(b *testing.B) {
 		}
 		l.Close()
 	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(n), "cpu-ms/op")
 }
 
 // BenchmarkSHA256Baseline1M is the bare SHA-256 cost of the hashes
@@ -55,7 +59,9 @@ func BenchmarkSHA256Baseline1M(b *testing.B) {
 	es := benchEntries(benchLeaves)
 	b.ReportAllocs()
 	var sink [32]byte
+	cpu0, n := cpuTime(), 0
 	for b.Loop() {
+		n++
 		var leaf [33]byte
 		var node [65]byte
 		for i := range es {
@@ -67,6 +73,7 @@ func BenchmarkSHA256Baseline1M(b *testing.B) {
 			sink = sha256.Sum256(node[:])
 		}
 	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(n), "cpu-ms/op")
 	_ = sink
 }
 
@@ -105,6 +112,7 @@ func BenchmarkInclusionProof(b *testing.B) {
 	e, _ := l.Entry(ctx, 0)
 	b.Run("GenerateVerify", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for b.Loop() {
 			i = (i + 7919) % c.Size
 			p, err := l.InclusionProof(ctx, i, c.Size)
@@ -119,6 +127,7 @@ func BenchmarkInclusionProof(b *testing.B) {
 	})
 	b.Run("Verify", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for b.Loop() {
 			if err := p.Verify(e, c.Root); err != nil {
 				b.Fatal(err)
@@ -150,6 +159,7 @@ func BenchmarkConsistencyProof(b *testing.B) {
 	var n uint64 = 1
 	b.Run("GenerateVerify", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for b.Loop() {
 			p, err := l.ConsistencyProof(ctx, from, c.Size)
 			if err != nil {
@@ -163,6 +173,7 @@ func BenchmarkConsistencyProof(b *testing.B) {
 	})
 	b.Run("Verify", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for b.Loop() {
 			if err := p.Verify(root1, c.Root); err != nil {
 				b.Fatal(err)
@@ -188,4 +199,9 @@ func rootAt(b *testing.B, l *memory.Ledger, size uint64) ledger.Hash {
 		b.Fatal(err)
 	}
 	return r
+}
+
+// reportCPU reports the process CPU time per iteration since start.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }

@@ -115,7 +115,7 @@ func ParseCheckpoint(text []byte) (Checkpoint, error) {
 		return fail(start, "Root", fmt.Errorf("%w: %d base64 characters", ErrHashSize, len(l)))
 	}
 	var buf [2 * HashSize]byte
-	n, err := base64.StdEncoding.Decode(buf[:], l)
+	n, err := base64.StdEncoding.Strict().Decode(buf[:], l)
 	if err != nil || n != HashSize {
 		return fail(start, "Root", fmt.Errorf("%w: root is not 32 bytes of standard base64", ErrHashSize))
 	}

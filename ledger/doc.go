@@ -93,11 +93,20 @@
 //
 // # Measured figures
 //
-// See the package README section; figures are medians of five runs on a
-// shared 2-core machine under heavy load (load average 15–22), so they
-// are pessimistic:
+// Medians of five runs on a shared 2-core machine under heavy load (load
+// average 15 to 28). CPU figures are process CPU time per operation, which
+// the load disturbs far less than the wall clock.
 //
-//	BenchmarkAppendRoot1M          (filled in below)
+//	BenchmarkAppendRoot1M        269 ms CPU  (1,000,000 entries appended in memory, then the root)
+//	BenchmarkSHA256Baseline1M    217 ms CPU  (the same 1,999,999 hashes, nothing stored): ratio 1.24
+//	BenchmarkInclusionProof      7.0 µs CPU to generate and verify at 1M leaves; 2.9 µs to verify
+//	BenchmarkConsistencyProof    7.3 µs CPU to generate and verify at 1M leaves; 4.5 µs to verify
+//	BenchmarkDurableAppend       1 writer: 759/s; 16 writers: 5,465/s (14.9 per fsync);
+//	                             256 writers: 64,980/s (185 per fsync)
+//
+// The durable figures are bound by fsync latency, 1.3 to 6 ms per fsync
+// during these runs; with 16 writers the group commit puts nearly all 16
+// appends into each fsync.
 //
 // # Buffers and concurrency
 //

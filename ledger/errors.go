@@ -49,6 +49,7 @@ type DecodeError struct {
 	Err    error  // one of the sentinel errors, possibly wrapped
 }
 
+// Error names the field, offset and cause.
 func (e *DecodeError) Error() string {
 	return fmt.Sprintf("ledger: decoding %s at offset %d: %v", e.Field, e.Offset, e.Err)
 }
@@ -63,6 +64,7 @@ type RootMismatchError struct {
 	Got  Hash // the root the proof leads to
 }
 
+// Error shows both roots.
 func (e *RootMismatchError) Error() string {
 	return fmt.Sprintf("ledger: root mismatch: proof gives %s, want %s", e.Got, e.Want)
 }

@@ -27,12 +27,15 @@ type Ledger interface {
 	Checkpoint(ctx context.Context) (SignedCheckpoint, error)
 
 	// InclusionProof returns the proof that entry index is in the tree of
-	// size leaves. Requires index < size <= the latest checkpoint size.
+	// size leaves. Requires index < size; every backend accepts sizes up
+	// to its latest checkpoint's, and the backends in this module accept
+	// any size up to the number of durable entries. Otherwise the error
+	// matches ErrIndexRange or ErrSizeRange.
 	InclusionProof(ctx context.Context, index, size uint64) (InclusionProof, error)
 
 	// ConsistencyProof returns the proof that the tree of size from is a
-	// prefix of the tree of size to. Requires from <= to <= the latest
-	// checkpoint size.
+	// prefix of the tree of size to. Requires from <= to, with the bound
+	// on to of InclusionProof; otherwise the error matches ErrSizeRange.
 	ConsistencyProof(ctx context.Context, from, to uint64) (ConsistencyProof, error)
 
 	// Entry returns the entry at index. Requires index < the number of

@@ -173,6 +173,7 @@ type CorruptError struct {
 	Err    error
 }
 
+// Error names the file, offset, field and cause.
 func (e *CorruptError) Error() string {
 	return fmt.Sprintf("ledger: store corrupt: %s at offset %d (%s): %v", e.File, e.Offset, e.Field, e.Err)
 }

@@ -156,6 +156,23 @@ func TestTornTails(t *testing.T) {
 	}
 }
 
+func TestTornCreation(t *testing.T) {
+	s := testSigner(t)
+	for _, cut := range []int{0, 1, 9, 15} {
+		dir := t.TempDir()
+		st, err := filestore.Open(dir, filestore.Config{Signer: s})
+		require.NoError(t, err)
+		require.NoError(t, st.Close())
+		for _, name := range []string{filestore.EntriesFile, filestore.NodesFile, filestore.BlocksFile} {
+			modify(t, filepath.Join(dir, name), func(b []byte) []byte { return b[:cut] })
+		}
+		st, err = reopen(t, dir, s, filestore.Config{})
+		require.NoError(t, err, "header cut to %d bytes", cut)
+		assert.Zero(t, st.Size())
+		require.NoError(t, st.Close())
+	}
+}
+
 func TestTornBlockRecord(t *testing.T) {
 	s := testSigner(t)
 	dir := t.TempDir()

@@ -1,6 +1,7 @@
 package filestore
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -53,6 +54,7 @@ type Recovery struct {
 	Blocks         uint64 // blocks in the history
 }
 
+// String is the one-line recovery report Open passes to Config.Logf.
 func (r Recovery) String() string {
 	return fmt.Sprintf("%d entries, %d blocks; cut %d torn bytes from %s and %d from %s; verified %d leaves, rebuilt nodes of %d",
 		r.Entries, r.Blocks, r.TornEntries, EntriesFile, r.TornBlocks, BlocksFile, r.VerifiedLeaves, r.RebuiltNodes)
@@ -127,10 +129,16 @@ func Open(dir string, cfg Config) (*Store, error) {
 	if err := lock(s.entries); err != nil {
 		return nil, err
 	}
-	if s.nodes, err = openFile(dir, NodesFile, magicNodes, false); err != nil {
+	// A short header on the other files is a cut-short creation only while
+	// the entry log is still empty.
+	fresh := false
+	if st, err := s.entries.Stat(); err == nil && st.Size() <= headerLen {
+		fresh = true
+	}
+	if s.nodes, err = openFile(dir, NodesFile, magicNodes, fresh); err != nil {
 		return nil, err
 	}
-	if s.blocks, err = openFile(dir, BlocksFile, magicBlocks, false); err != nil {
+	if s.blocks, err = openFile(dir, BlocksFile, magicBlocks, fresh); err != nil {
 		return nil, err
 	}
 	if err := syncDir(dir); err != nil {
@@ -148,7 +156,10 @@ func Open(dir string, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-func openFile(dir, name string, magic [8]byte, first bool) (*os.File, error) {
+// openFile opens or creates a store file. A file shorter than its header
+// whose bytes are a prefix of the header is (re)initialised when
+// mayCreate is set, and reported as corrupt otherwise.
+func openFile(dir, name string, magic [8]byte, mayCreate bool) (*os.File, error) {
 	f, err := os.OpenFile(filepath.Join(dir, name), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: opening store: %w", err)
@@ -158,7 +169,10 @@ func openFile(dir, name string, magic [8]byte, first bool) (*os.File, error) {
 		f.Close()
 		return nil, fmt.Errorf("ledger: opening store: %w", err)
 	}
-	if st.Size() == 0 {
+	var h [headerLen]byte
+	n, _ := f.ReadAt(h[:], 0)
+	if st.Size() == 0 || mayCreate && st.Size() < headerLen && bytes.HasPrefix(header(magic), h[:n]) {
+		// New, or a crash cut the creation of this file short.
 		if _, err := f.WriteAt(header(magic), 0); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("ledger: writing %s header: %w", name, err)
@@ -169,8 +183,6 @@ func openFile(dir, name string, magic [8]byte, first bool) (*os.File, error) {
 		}
 		return f, nil
 	}
-	var h [headerLen]byte
-	n, _ := f.ReadAt(h[:], 0)
 	if err := checkHeader(name, h[:n], magic); err != nil {
 		f.Close()
 		return nil, err

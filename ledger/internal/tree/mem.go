@@ -9,12 +9,18 @@ import (
 const (
 	chunkBits = 12
 	chunkLen  = 1 << chunkBits
+	// minStored is the lowest level Mem stores. A node below it covers at
+	// most 2^(minStored-1) entries and is recomputed when a proof needs it
+	// (at most 2^minStored - 1 hashes), which cuts node memory and stores
+	// to an eighth.
+	minStored = 3
 )
 
 type chunk [chunkLen]ledger.Hash
 
-// Mem stores every perfect-subtree node in memory, in fixed chunks per
-// level so that growth never copies. It is not safe for concurrent
+// Mem stores the entries and the perfect-subtree nodes from level
+// minStored up in memory, in fixed chunks per level so that growth never
+// copies. Lower nodes are recomputed from the entries. It is not safe for concurrent
 // mutation; readers of sizes below a size published after Append returned
 // may run concurrently with Append only when the caller orders them (the
 // backends hold a lock).
@@ -33,23 +39,25 @@ func (m *Mem) Append(entry ledger.Hash) {
 	idx := m.front.size
 	m.entries = put(m.entries, idx, entry)
 	h := ledger.EntryLeafHash(entry)
-	m.store(0, idx, h)
 	l := uint(0)
 	for idx&1 == 1 {
 		h = ledger.NodeHash(m.front.left[l], h)
 		idx >>= 1
 		l++
-		m.store(l, idx, h)
+		if l >= minStored {
+			m.store(l, idx, h)
+		}
 	}
 	m.front.left[l] = h
 	m.front.size++
 }
 
+// store keeps node (l, idx), l >= minStored, in m.levels[l-minStored].
 func (m *Mem) store(l uint, idx uint64, h ledger.Hash) {
-	if int(l) == len(m.levels) {
+	if int(l-minStored) == len(m.levels) {
 		m.levels = append(m.levels, nil)
 	}
-	m.levels[l] = put(m.levels[l], idx, h)
+	m.levels[l-minStored] = put(m.levels[l-minStored], idx, h)
 }
 
 func put(cs []*chunk, idx uint64, h ledger.Hash) []*chunk {
@@ -71,10 +79,20 @@ func (m *Mem) Entry(index uint64) ledger.Hash {
 
 // Node implements Source.
 func (m *Mem) Node(level uint, index uint64) (ledger.Hash, error) {
-	if int(level) >= len(m.levels) || index>>chunkBits >= uint64(len(m.levels[level])) ||
-		(index+1)<<level > m.front.size {
+	if level >= 64 || index >= m.front.size>>level {
 		return ledger.Hash{}, fmt.Errorf("%w: node (%d, %d) not stored at size %d",
 			ledger.ErrSizeRange, level, index, m.front.size)
 	}
-	return m.levels[level][index>>chunkBits][index&(chunkLen-1)], nil
+	if level < minStored {
+		return m.compute(level, index), nil
+	}
+	return m.levels[level-minStored][index>>chunkBits][index&(chunkLen-1)], nil
+}
+
+// compute rebuilds a node below minStored from its entries.
+func (m *Mem) compute(level uint, index uint64) ledger.Hash {
+	if level == 0 {
+		return ledger.EntryLeafHash(m.Entry(index))
+	}
+	return ledger.NodeHash(m.compute(level-1, 2*index), m.compute(level-1, 2*index+1))
 }
