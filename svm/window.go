@@ -74,7 +74,7 @@ type WindowError struct {
 }
 
 func (e *WindowError) Error() string {
-	return fmt.Sprintf("svm: window %d (records %d to %d): %v", e.Window, e.Start, e.End, e.Err)
+	return fmt.Sprintf("svm: window %d (records %d to %d): %s", e.Window, e.Start, e.End, inner(e.Err))
 }
 
 // Unwrap returns the underlying error.
