@@ -318,7 +318,7 @@ func (m *KernelModel) Unmarshal(b []byte) (int, error) {
 	*m = KernelModel{
 		classes: classes, d: d, multi: multi,
 		kern:  kernelFunc{kind: kt, gamma: gamma, coef0: coef0, degree: degree},
-		scale: Scaler{Mean: mean, Inv: inv},
+		scale: scaler{Mean: mean, Inv: inv},
 		sv:    sv, coef: coef, rho: rho,
 	}
 	return r.off, nil

@@ -109,7 +109,7 @@ type KernelModel struct {
 	d       int
 	multi   Multiclass
 	kern    kernelFunc
-	scale   Scaler
+	scale   scaler
 	sv      []float64 // support vectors, standardised, d per row
 	coef    []float64 // y·α per support vector and machine, machines per row
 	rho     []float64 // threshold per machine

@@ -63,7 +63,8 @@ type LinearConfig struct {
 	C float64
 	// Eps is the stopping tolerance on the projected gradient. Default 0.1 (liblinear's).
 	Eps float64
-	// MaxIter bounds the passes over the data per machine. Default 1000.
+	// MaxIter bounds the passes over the data per machine (for CrammerSinger, ten
+	// times as many). Default 1000.
 	MaxIter int
 	// Bias is the value of the constant feature appended to every record, whose weight
 	// is the intercept (liblinear -B). Default 1.
