@@ -43,6 +43,7 @@ type InputError struct {
 	Err error // one of the sentinel errors, possibly wrapped
 }
 
+// Error describes the bad input with its row and feature.
 func (e *InputError) Error() string {
 	if e.Col < 0 {
 		return fmt.Sprintf("svm: row %d: %s", e.Row, inner(e.Err))
@@ -61,6 +62,7 @@ type DecodeError struct {
 	Err    error  // ErrFormat or ErrVersion, possibly wrapped
 }
 
+// Error describes the defect with its field and offset.
 func (e *DecodeError) Error() string {
 	return fmt.Sprintf("svm: decoding %s at offset %d: %s", e.Field, e.Offset, inner(e.Err))
 }

@@ -39,8 +39,9 @@ import (
 //
 // Nothing follows. LoadModel rejects trailing bytes; Unmarshal reports how many it used.
 const (
-	formatMagic   = "PHDSVM"
-	FormatVersion = 1 // the model format version this package writes and reads
+	formatMagic = "PHDSVM"
+	// FormatVersion is the model format version this package writes and reads.
+	FormatVersion = 1
 
 	kindLinear = 1
 	kindKernel = 2

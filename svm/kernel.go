@@ -21,6 +21,7 @@ const (
 
 var kernelNames = [...]string{KernelRBF: "rbf", KernelLinear: "linear", KernelPoly: "polynomial"}
 
+// String returns the kernel's name.
 func (k KernelType) String() string {
 	if int(k) < len(kernelNames) {
 		return kernelNames[k]

@@ -21,6 +21,7 @@ const (
 
 var lossNames = [...]string{LossL2: "l2-loss", LossL1: "l1-loss"}
 
+// String returns the loss's name.
 func (l Loss) String() string {
 	if int(l) < len(lossNames) {
 		return lossNames[l]
@@ -46,6 +47,7 @@ const (
 
 var multiNames = [...]string{OneVsRest: "one-vs-rest", CrammerSinger: "crammer-singer", OneVsOne: "one-vs-one"}
 
+// String returns the strategy's name.
 func (m Multiclass) String() string {
 	if int(m) < len(multiNames) {
 		return multiNames[m]
