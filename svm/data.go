@@ -63,16 +63,16 @@ func newDataset(x [][]float64, y []int) (*dataset, error) {
 
 func (ds *dataset) row(i int) []float64 { return ds.x[i*ds.d : (i+1)*ds.d : (i+1)*ds.d] }
 
-// Scaler standardises features: each feature has its training mean subtracted and is
+// scaler standardises features: each feature has its training mean subtracted and is
 // divided by its training standard deviation (1 when the deviation is zero).
-type Scaler struct {
+type scaler struct {
 	Mean []float64 // per-feature mean
 	Inv  []float64 // per-feature reciprocal of the standard deviation
 }
 
 // fitScaler computes the scaler of ds. When off, it returns the identity scaler.
-func fitScaler(ds *dataset, off bool) Scaler {
-	s := Scaler{Mean: make([]float64, ds.d), Inv: make([]float64, ds.d)}
+func fitScaler(ds *dataset, off bool) scaler {
+	s := scaler{Mean: make([]float64, ds.d), Inv: make([]float64, ds.d)}
 	for j := range s.Inv {
 		s.Inv[j] = 1
 	}
@@ -104,7 +104,7 @@ func fitScaler(ds *dataset, off bool) Scaler {
 }
 
 // apply standardises every row of ds in place.
-func (s Scaler) apply(ds *dataset) {
+func (s scaler) apply(ds *dataset) {
 	for i := 0; i < ds.n; i++ {
 		r := ds.row(i)
 		for j := range r {
@@ -114,7 +114,7 @@ func (s Scaler) apply(ds *dataset) {
 }
 
 // Transform writes the standardised x into dst (grown as needed) and returns it.
-func (s Scaler) Transform(dst, x []float64) []float64 {
+func (s scaler) Transform(dst, x []float64) []float64 {
 	dst = dst[:0]
 	for j, v := range x {
 		dst = append(dst, (v-s.Mean[j])*s.Inv[j])

@@ -3,7 +3,16 @@ package svm
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
+
+// inner returns the message of a wrapped error without the package prefix.
+func inner(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return strings.TrimPrefix(err.Error(), "svm: ")
+}
 
 // Sentinel errors. Callers branch on them with errors.Is; the returned errors wrap them
 // with the row, feature, window or byte offset at fault.
@@ -34,11 +43,12 @@ type InputError struct {
 	Err error // one of the sentinel errors, possibly wrapped
 }
 
+// Error describes the bad input with its row and feature.
 func (e *InputError) Error() string {
 	if e.Col < 0 {
-		return fmt.Sprintf("svm: row %d: %v", e.Row, e.Err)
+		return fmt.Sprintf("svm: row %d: %s", e.Row, inner(e.Err))
 	}
-	return fmt.Sprintf("svm: row %d feature %d: %v", e.Row, e.Col, e.Err)
+	return fmt.Sprintf("svm: row %d feature %d: %s", e.Row, e.Col, inner(e.Err))
 }
 
 // Unwrap returns the underlying error.
@@ -52,8 +62,9 @@ type DecodeError struct {
 	Err    error  // ErrFormat or ErrVersion, possibly wrapped
 }
 
+// Error describes the defect with its field and offset.
 func (e *DecodeError) Error() string {
-	return fmt.Sprintf("svm: decoding %s at offset %d: %v", e.Field, e.Offset, e.Err)
+	return fmt.Sprintf("svm: decoding %s at offset %d: %s", e.Field, e.Offset, inner(e.Err))
 }
 
 // Unwrap returns the underlying error.

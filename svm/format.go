@@ -39,8 +39,9 @@ import (
 //
 // Nothing follows. LoadModel rejects trailing bytes; Unmarshal reports how many it used.
 const (
-	formatMagic   = "PHDSVM"
-	FormatVersion = 1 // the model format version this package writes and reads
+	formatMagic = "PHDSVM"
+	// FormatVersion is the model format version this package writes and reads.
+	FormatVersion = 1
 
 	kindLinear = 1
 	kindKernel = 2
@@ -318,7 +319,7 @@ func (m *KernelModel) Unmarshal(b []byte) (int, error) {
 	*m = KernelModel{
 		classes: classes, d: d, multi: multi,
 		kern:  kernelFunc{kind: kt, gamma: gamma, coef0: coef0, degree: degree},
-		scale: Scaler{Mean: mean, Inv: inv},
+		scale: scaler{Mean: mean, Inv: inv},
 		sv:    sv, coef: coef, rho: rho,
 	}
 	return r.off, nil

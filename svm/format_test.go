@@ -193,3 +193,63 @@ func FuzzLoadModel(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTrain feeds arbitrary small data sets to the trainers: they must return a model
+// or an error, never panic, and a model must predict its own rows without error.
+func FuzzTrain(f *testing.F) {
+	f.Add([]byte{2, 4, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19})
+	f.Add([]byte{3, 6, 1, 255, 254, 0, 0, 0, 7, 7, 7, 7, 7, 128, 128, 1, 2, 3, 9, 9, 9, 9, 9, 9, 9, 9, 1, 1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) < 3 {
+			return
+		}
+		d, n := int(b[0]%4)+1, int(b[1]%24)+1
+		b = b[2:]
+		x := make([][]float64, 0, n)
+		y := make([]int, 0, n)
+		for i := 0; i < n && len(b) >= d+1; i++ {
+			row := make([]float64, d)
+			for j := range row {
+				v := float64(int8(b[j]))
+				switch b[j] {
+				case 0x7f:
+					v = math.Inf(1)
+				case 0x80:
+					v = math.NaN()
+				}
+				row[j] = v
+			}
+			x = append(x, row)
+			y = append(y, int(b[d]%3))
+			b = b[d+1:]
+		}
+		models := []func() (svm.Model, error){
+			func() (svm.Model, error) { return svm.TrainLinear(x, y, svm.LinearConfig{MaxIter: 50}) },
+			func() (svm.Model, error) {
+				return svm.TrainLinear(x, y, svm.LinearConfig{Multiclass: svm.CrammerSinger, MaxIter: 50})
+			},
+			func() (svm.Model, error) { return svm.TrainKernel(x, y, svm.KernelConfig{}) },
+			func() (svm.Model, error) {
+				return svm.TrainKernel(x, y, svm.KernelConfig{Kernel: svm.KernelPoly, Multiclass: svm.OneVsOne})
+			},
+		}
+		for _, train := range models {
+			m, err := train()
+			if err != nil {
+				continue
+			}
+			for _, r := range x {
+				if _, err := m.Predict(r); err != nil {
+					t.Fatalf("a trained model rejects its own row %v: %v", r, err)
+				}
+			}
+			enc, err := m.AppendBinary(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svm.LoadModel(enc); err != nil {
+				t.Fatalf("a trained model does not load: %v", err)
+			}
+		}
+	})
+}

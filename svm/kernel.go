@@ -21,6 +21,7 @@ const (
 
 var kernelNames = [...]string{KernelRBF: "rbf", KernelLinear: "linear", KernelPoly: "polynomial"}
 
+// String returns the kernel's name.
 func (k KernelType) String() string {
 	if int(k) < len(kernelNames) {
 		return kernelNames[k]
@@ -109,7 +110,7 @@ type KernelModel struct {
 	d       int
 	multi   Multiclass
 	kern    kernelFunc
-	scale   Scaler
+	scale   scaler
 	sv      []float64 // support vectors, standardised, d per row
 	coef    []float64 // y·α per support vector and machine, machines per row
 	rho     []float64 // threshold per machine

@@ -21,6 +21,7 @@ const (
 
 var lossNames = [...]string{LossL2: "l2-loss", LossL1: "l1-loss"}
 
+// String returns the loss's name.
 func (l Loss) String() string {
 	if int(l) < len(lossNames) {
 		return lossNames[l]
@@ -46,6 +47,7 @@ const (
 
 var multiNames = [...]string{OneVsRest: "one-vs-rest", CrammerSinger: "crammer-singer", OneVsOne: "one-vs-one"}
 
+// String returns the strategy's name.
 func (m Multiclass) String() string {
 	if int(m) < len(multiNames) {
 		return multiNames[m]
@@ -63,7 +65,8 @@ type LinearConfig struct {
 	C float64
 	// Eps is the stopping tolerance on the projected gradient. Default 0.1 (liblinear's).
 	Eps float64
-	// MaxIter bounds the passes over the data per machine. Default 1000.
+	// MaxIter bounds the passes over the data per machine (for CrammerSinger, ten
+	// times as many). Default 1000.
 	MaxIter int
 	// Bias is the value of the constant feature appended to every record, whose weight
 	// is the intercept (liblinear -B). Default 1.

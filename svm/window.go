@@ -22,6 +22,7 @@ const (
 
 var policyNames = [...]string{RetrainAlways: "always", RetrainOnDrift: "on-drift", RetrainPeriodic: "periodic"}
 
+// String returns the policy's name.
 func (p RetrainPolicy) String() string {
 	if int(p) < len(policyNames) {
 		return policyNames[p]
@@ -73,8 +74,9 @@ type WindowError struct {
 	Err        error
 }
 
+// Error describes the failure with the window and its records.
 func (e *WindowError) Error() string {
-	return fmt.Sprintf("svm: window %d (records %d to %d): %v", e.Window, e.Start, e.End, e.Err)
+	return fmt.Sprintf("svm: window %d (records %d to %d): %s", e.Window, e.Start, e.End, inner(e.Err))
 }
 
 // Unwrap returns the underlying error.

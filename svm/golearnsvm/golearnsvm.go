@@ -1,21 +1,3 @@
-// Package golearnsvm adapts the svm package to golearn: Classifier implements golearn's
-// base.Classifier, so golearn's data grids, confusion matrices and cross-validation
-// run on phdkit's pure-Go SVM.
-//
-// Usage:
-//
-//	cls := &golearnsvm.Classifier{Kernel: true}
-//	if err := cls.Fit(train); err != nil { … }       // train is a base.FixedDataGrid
-//	pred, err := cls.Predict(test)
-//	cm, err := evaluation.GetConfusionMatrix(test, pred)
-//
-// The grid must have exactly one class attribute, categorical or float with integral
-// values, and only float feature attributes. Predict finds the features by name, so
-// the grid it is given may order its attributes differently.
-//
-// A Classifier is not safe for concurrent use while Fit or Load runs; after that,
-// concurrent Predict calls are safe. Only golearn's pure-Go base and evaluation
-// packages are used.
 package golearnsvm
 
 import (
@@ -62,6 +44,11 @@ var _ base.Classifier = (*Classifier)(nil)
 
 // Model returns the trained model, or nil before Fit or Load.
 func (c *Classifier) Model() svm.Model { return c.model }
+
+// Features returns the names of the feature attributes the classifier was fitted on,
+// in the order of the fitted grid's attributes (the model's feature order), or nil
+// before Fit or Load.
+func (c *Classifier) Features() []string { return c.features }
 
 // String describes the classifier.
 func (c *Classifier) String() string {
@@ -115,7 +102,10 @@ func (c *Classifier) Fit(g base.FixedDataGrid) error {
 	cls := ca[0]
 	var feats []base.Attribute
 	var names []string
-	for _, a := range base.NonClassAttributes(g) {
+	for _, a := range g.AllAttributes() { // grid order, unlike base.NonClassAttributes
+		if a.Equals(cls) {
+			continue
+		}
 		if _, ok := a.(*base.FloatAttribute); !ok {
 			return fmt.Errorf("%w: %q is %T, want *base.FloatAttribute", ErrFeature, a.GetName(), a)
 		}

@@ -68,6 +68,7 @@ func TestConfusionMatrix(t *testing.T) {
 		for i, s := range stages {
 			y[i] = int(base.UnpackBytesToU64(cat.GetSysValFromString(synth.StageNames[s])))
 		}
+		assert.Equal(t, featureNames, cls.Features())
 		ours, err := svm.Accuracy(cls.Model(), x, y)
 		require.NoError(t, err)
 		assert.Equal(t, len(x), n)

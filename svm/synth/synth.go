@@ -1,14 +1,3 @@
-// Package synth generates deterministic synthetic biosignal records (systolic and
-// diastolic blood pressure, heart rate, body temperature) for a population of people,
-// labelled good / abnormal / severe / emergency by a stated rule. It feeds the svm
-// package's tests, benchmarks and the svmwindow experiment.
-//
-// Each person has a baseline drawn from population distributions, a daily rhythm (a
-// 24-hour sinusoid peaking in the afternoon), measurement noise and condition episodes
-// (hypertensive crisis, tachycardia, fever, hypotension) that ramp up and down over
-// hours. Records are labelled by Stage, which depends on the measured values only.
-//
-// Generate is a pure function of its Config: the same Config gives the same records.
 package synth
 
 import (
