@@ -119,12 +119,11 @@ func TestCommandErrors(t *testing.T) {
 
 // lineReader reads the JSON lines a command prints, failing the test on a timeout.
 type lineReader struct {
-	t     *testing.T
 	lines chan map[string]any
 }
 
 func readLines(t *testing.T, r io.Reader) *lineReader {
-	lr := &lineReader{t: t, lines: make(chan map[string]any, 1000)}
+	lr := &lineReader{lines: make(chan map[string]any, 1000)}
 	go func() {
 		defer close(lr.lines)
 		sc := bufio.NewScanner(r)
@@ -140,25 +139,25 @@ func readLines(t *testing.T, r io.Reader) *lineReader {
 	return lr
 }
 
-func (lr *lineReader) next() map[string]any {
-	lr.t.Helper()
+func (lr *lineReader) next(t *testing.T) map[string]any {
+	t.Helper()
 	select {
 	case m, ok := <-lr.lines:
 		if !ok {
-			lr.t.Fatal("output ended")
+			t.Fatal("output ended")
 		}
 		return m
 	case <-time.After(10 * time.Second):
-		lr.t.Fatal("no output line within 10 s")
+		t.Fatal("no output line within 10 s")
 	}
 	return nil
 }
 
 // until returns the next line with the given event.
-func (lr *lineReader) until(event string) map[string]any {
-	lr.t.Helper()
+func (lr *lineReader) until(t *testing.T, event string) map[string]any {
+	t.Helper()
 	for {
-		if m := lr.next(); m["event"] == event {
+		if m := lr.next(t); m["event"] == event {
 			return m
 		}
 	}
@@ -175,7 +174,7 @@ func TestManagerAndAgent(t *testing.T) {
 		pw.Close()
 	}()
 	out := readLines(t, pr)
-	addr, _ := out.until("listening")["addr"].(string)
+	addr, _ := out.until(t, "listening")["addr"].(string)
 	if addr == "" {
 		t.Fatal("no listening address")
 	}
@@ -201,21 +200,41 @@ func TestManagerAndAgent(t *testing.T) {
 			if !strings.Contains(agentOut, `"event":"released"`) || strings.Count(agentOut, `"event":"report"`) != 2 {
 				t.Errorf("agent output %q", agentOut)
 			}
-			assoc := out.until("association")
+			// The GET answer may come before or after the reports: collect the lines of
+			// this association up to its end, then check them.
+			count := map[string]int{}
+			var first, assoc, mds, end map[string]any
+			for end == nil {
+				m := out.next(t)
+				ev, _ := m["event"].(string)
+				count[ev]++
+				switch ev {
+				case "association":
+					assoc = m
+				case "mds":
+					mds = m
+				case "observation":
+					if first == nil {
+						first = m
+					}
+				case "disassociation":
+					end = m
+				}
+			}
+			if count["association"] != 1 || count["mds"] != 1 || count["observation"] != 2*tt.obs {
+				t.Fatalf("manager lines %v, want 1 association, 1 mds, %d observations", count, 2*tt.obs)
+			}
 			if assoc["system_id"] != "0102030405060708" {
 				t.Errorf("association line %v", assoc)
 			}
-			if m := out.until("mds"); m["manufacturer"] != "phdkit" {
-				t.Errorf("mds line %v", m)
+			if mds["manufacturer"] != "phdkit" {
+				t.Errorf("mds line %v", mds)
 			}
-			for i := range 2 * tt.obs {
-				o := out.until("observation")
-				if i == 0 && (o["type"] != tt.type0 || o["unit"] != tt.unit0 || o["value"] == "") {
-					t.Errorf("first observation %v, want %s in %s", o, tt.type0, tt.unit0)
-				}
+			if first["type"] != tt.type0 || first["unit"] != tt.unit0 || first["value"] == "" {
+				t.Errorf("first observation %v, want %s in %s", first, tt.type0, tt.unit0)
 			}
-			if m := out.until("disassociation"); m["error"] != nil || m["reports"] != 2.0 {
-				t.Errorf("disassociation line %v", m)
+			if end["error"] != nil || end["reports"] != 2.0 {
+				t.Errorf("disassociation line %v", end)
 			}
 		})
 	}
@@ -252,7 +271,7 @@ func TestSignalShutdown(t *testing.T) {
 	}
 	defer mgr.Process.Kill()
 	lines := readLines(t, mout)
-	addr, _ := lines.until("listening")["addr"].(string)
+	addr, _ := lines.until(t, "listening")["addr"].(string)
 
 	agent := exec.Command(bin, "agent", "--connect", addr, "--count", "1000", "--interval", "20ms")
 	aout, err := agent.StdoutPipe()
@@ -264,12 +283,12 @@ func TestSignalShutdown(t *testing.T) {
 	}
 	defer agent.Process.Kill()
 	alines := readLines(t, aout)
-	alines.until("report")
-	lines.until("observation")
+	alines.until(t, "report")
+	lines.until(t, "observation")
 
 	// The manager releases the association on SIGINT; the agent sees its association end.
 	mgr.Process.Signal(syscall.SIGINT)
-	if m := lines.until("disassociation"); m["error"] != nil {
+	if m := lines.until(t, "disassociation"); m["error"] != nil {
 		t.Errorf("association ended with %v, want a release", m["error"])
 	}
 	if err := mgr.Wait(); err != nil {
