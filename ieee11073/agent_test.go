@@ -238,3 +238,85 @@ func TestAgentRejected(t *testing.T) {
 		t.Fatalf("Associate = %v, want AssociationRejectedError rejected-transient", err)
 	}
 }
+
+// silentManager accepts the association and then answers nothing; it reports every APDU
+// it receives on the returned channel.
+func silentManager(t *testing.T) (string, <-chan []byte) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	got := make(chan []byte, 100)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		fr := NewFramer(c, 0)
+		if _, err := fr.ReadAPDU(); err != nil { // AARQ
+			return
+		}
+		aare := APDU{Choice: ChoiceAARE, AARE: AARE{Result: AssociateResultAccepted}}
+		aare.AARE.SelectedDataProto.ID = DataProtoID20601
+		aare.AARE.SelectedDataProto.Assoc.SystemID = make([]byte, 8)
+		b, _ := aare.MarshalBinary()
+		c.Write(b)
+		for {
+			apdu, err := fr.ReadAPDU()
+			if err != nil {
+				close(got)
+				return
+			}
+			got <- append([]byte(nil), apdu...)
+		}
+	}()
+	return l.Addr().String(), got
+}
+
+func TestAgentTimeouts(t *testing.T) {
+	tests := []struct {
+		name string
+		do   func(ctx context.Context, a *Agent) error
+		want APDU // the last APDU the agent sends: an abort
+	}{
+		{"confirmed report", func(ctx context.Context, a *Agent) error {
+			return a.SendReport(ctx, bpReport(120, 80, 93, 60), true)
+		}, APDU{Choice: ChoiceABRT, ABRT: ABRT{Reason: AbortReasonResponseTimeout}}},
+		{"release", func(ctx context.Context, a *Agent) error {
+			return a.Release(ctx)
+		}, APDU{Choice: ChoiceABRT, ABRT: ABRT{Reason: AbortReasonResponseTimeout}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr, got := silentManager(t)
+			a := dialAgent(t, addr, AgentConfig{ResponseTimeout: 50 * time.Millisecond, ReleaseTimeout: 50 * time.Millisecond})
+			ctx := context.Background()
+			if err := a.Associate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := tt.do(ctx, a); !errors.Is(err, ErrResponseTimeout) {
+				t.Fatalf("error = %v, want ErrResponseTimeout", err)
+			}
+			if a.State() != StateUnassociated {
+				t.Errorf("state %v after the timeout", a.State())
+			}
+			var last []byte
+			for {
+				select {
+				case b := <-got:
+					last = b
+					continue
+				case <-time.After(200 * time.Millisecond):
+				}
+				break
+			}
+			want, _ := tt.want.MarshalBinary()
+			if string(last) != string(want) {
+				t.Errorf("last APDU from the agent %x, want %x", last, want)
+			}
+		})
+	}
+}
