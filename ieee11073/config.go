@@ -19,7 +19,7 @@ var ErrUnsupportedReport = errors.New("ieee11073: unsupported report type")
 
 // Configuration is an agent configuration as a manager uses it: the objects an agent with
 // this configuration reports, with the static attributes needed to read its reports (20601
-// clause 8.6 and A.11.5). Build one with ParseConfigReport, or take a standard one from
+// Annex A, ConfigReport). Build one with ParseConfigReport, or take a standard one from
 // StandardConfiguration. A Configuration does not alias any input and is safe for
 // concurrent reading; do not modify one that a Registry or StandardConfiguration returned.
 type Configuration struct {
@@ -39,6 +39,9 @@ type ConfiguredObject struct {
 	PhysioList   []OID      // MDCAttrIDPhysioList: the codes of a compound metric's parts
 	ValMap       AttrValMap // MDCAttrAttributeValMap: layout of fixed-format reports
 	Supplemental TypeList   // MDCAttrSupplementalTypes
+	// HandleValMap is a scanner's MDCAttrScanHandleAttrValMap: the layout of its grouped
+	// scan reports.
+	HandleValMap HandleAttrValMap
 	// Attributes holds every attribute of the configuration report as sent, for
 	// re-encoding; it is nil for the standard configurations, whose report is built from
 	// the fields above.
@@ -85,12 +88,12 @@ func (o *ConfiguredObject) buildAttributes() (AttributeList, error) {
 		l = append(l, AVA{ID: id, Value: v})
 		return nil
 	}
-	t, _ := o.Type.AppendBinary(nil)
-	if err := add(MDCAttrIDType, t, nil); err != nil {
-		return nil, err
+	if o.Type != (Type{}) {
+		t, _ := o.Type.AppendBinary(nil)
+		_ = add(MDCAttrIDType, t, nil)
 	}
-	if err := add(MDCAttrMetricSpecSmall, mder.AppendU16(nil, o.MetricSpec), nil); err != nil {
-		return nil, err
+	if o.MetricSpec != 0 {
+		_ = add(MDCAttrMetricSpecSmall, mder.AppendU16(nil, o.MetricSpec), nil)
 	}
 	if o.Struct != (MetricStructureSmall{}) {
 		_ = add(MDCAttrMetricStructSmall, []byte{o.Struct.Struct, o.Struct.CompNo}, nil)
@@ -113,6 +116,12 @@ func (o *ConfiguredObject) buildAttributes() (AttributeList, error) {
 	if len(o.ValMap) > 0 {
 		v, err := o.ValMap.AppendBinary(nil)
 		if err := add(MDCAttrAttributeValMap, v, err); err != nil {
+			return nil, err
+		}
+	}
+	if len(o.HandleValMap) > 0 {
+		v, err := o.HandleValMap.AppendBinary(nil)
+		if err := add(MDCAttrScanHandleAttrValMap, v, err); err != nil {
 			return nil, err
 		}
 	}
@@ -218,6 +227,15 @@ func (o *ConfiguredObject) readAttributes() error {
 			}
 		case MDCAttrSupplementalTypes:
 			err = exact(o.Supplemental.Unmarshal(a.Value))(a.Value, "MDC_ATTR_SUPPLEMENTAL_TYPES")
+		case MDCAttrScanHandleAttrValMap:
+			err = exact(o.HandleValMap.Unmarshal(a.Value))(a.Value, "MDC_ATTR_SCAN_HANDLE_ATTR_VAL_MAP")
+			for _, h := range o.HandleValMap {
+				for _, e := range h.ValMap {
+					if n := fixedAttrLen(e.ID); n != 0 && int(e.Len) != n {
+						return fmt.Errorf("MDC_ATTR_SCAN_HANDLE_ATTR_VAL_MAP: attribute %d has length %d, want %d", e.ID, e.Len, n)
+					}
+				}
+			}
 		}
 		if err != nil {
 			return err
@@ -320,7 +338,7 @@ var standardConfigs = [...]Configuration{
 
 // Registry is a manager's memory of the extended configurations it has accepted, keyed by
 // the agent's System ID and Config ID, so that an agent that associates again with a known
-// configuration need not send it again (20601 clause 8.4). The zero Registry is ready to
+// configuration need not send it again. The zero Registry is ready to
 // use and accepts every well-formed configuration; it is safe for concurrent use and must
 // not be copied after first use.
 type Registry struct {
