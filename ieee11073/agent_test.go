@@ -83,17 +83,18 @@ func TestFixedScanReportErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		obs  []Observation
+		want error
 	}{
-		{"unknown object", []Observation{one(9, 1)}},
-		{"compound short of parts", []Observation{one(1, 120), one(1, 80)}},
-		{"compound with a part too many", []Observation{one(1, 120), one(1, 80), one(1, 90), one(1, 1)}},
-		{"value too precise for SFLOAT", []Observation{one(2, 1_000_000)}},
+		{"unknown object", []Observation{one(9, 1)}, ErrUnknownHandle},
+		{"compound short of parts", []Observation{one(1, 120), one(1, 80)}, ErrValue},
+		{"compound with a part too many", []Observation{one(1, 120), one(1, 80), one(1, 90), one(1, 1)}, ErrValue},
+		{"value too precise for SFLOAT", []Observation{one(2, 1_000_000)}, ErrFloatRange},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var s ScanReportInfoFixed
-			if err := FixedScanReport(bp, tt.obs, &s); !errors.Is(err, ErrObservationLayout) {
-				t.Fatalf("FixedScanReport error = %v, want ErrObservationLayout", err)
+			if err := FixedScanReport(bp, tt.obs, &s); !errors.Is(err, tt.want) {
+				t.Fatalf("FixedScanReport error = %v, want %v", err, tt.want)
 			}
 		})
 	}
