@@ -830,7 +830,7 @@ func (a *Agent) mdsAttributes() AttributeList {
 		}
 		attrs = append(attrs, AVA{ID: id, Value: v})
 	}
-	model := SystemModel{Manufacturer: []byte("phdkit"), ModelNumber: []byte("agent")}
+	model := SystemModel{Manufacturer: []byte("phdkit"), ModelNumber: []byte("phdkit-agent")} // even lengths, as many managers expect
 	if b, err := model.AppendBinary(nil); err == nil {
 		add(MDCAttrIDModel, b)
 	}

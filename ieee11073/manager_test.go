@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -451,6 +453,36 @@ func TestManagerMatchesAntidote(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestManagerMatchesAntidoteExtended replays what phdkit's Agent sent Antidote's manager
+// with an extended configuration, and checks that the Manager answers with exactly the
+// APDUs Antidote's manager sent. Antidote sends its GET while it checks the configuration,
+// the Manager once the configuration is accepted, so the order differs; the set does not.
+func TestManagerMatchesAntidoteExtended(t *testing.T) {
+	_, addr := testManager(t, ManagerConfig{SystemID: [8]byte{0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88}})
+	s := loadSessionsFile(t, "testdata/antidote_manager_sessions.txt")[0]
+	r := dialRaw(t, addr)
+	var want []string
+	for _, a := range s.apdus {
+		if a.fromAgent {
+			r.write(a.data)
+		} else {
+			want = append(want, hex.EncodeToString(a.data))
+		}
+	}
+	var got []string
+	for range want {
+		_, b := r.read()
+		got = append(got, hex.EncodeToString(b))
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("the Manager's answers differ from Antidote's:\n got %v\nwant %v", got, want)
+		}
 	}
 }
 
