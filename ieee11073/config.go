@@ -3,6 +3,7 @@ package ieee11073
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 
 	"github.com/phdkit/phdkit/ieee11073/internal/mder"
@@ -25,6 +26,10 @@ var ErrUnsupportedReport = errors.New("ieee11073: unsupported report type")
 type Configuration struct {
 	ID      ConfigID
 	Objects []ConfiguredObject
+
+	// byHandle lists the indexes of Objects in handle order, for configurations with many
+	// objects; ParseConfigReport builds it.
+	byHandle []int
 }
 
 // ConfiguredObject is one object of a configuration and the attributes of it that matter
@@ -50,6 +55,13 @@ type ConfiguredObject struct {
 
 // Object returns the object with handle h, or nil.
 func (c *Configuration) Object(h Handle) *ConfiguredObject {
+	if len(c.byHandle) == len(c.Objects) && len(c.Objects) > smallConfig {
+		i := sort.Search(len(c.byHandle), func(i int) bool { return c.Objects[c.byHandle[i]].Handle >= h })
+		if i < len(c.byHandle) && c.Objects[c.byHandle[i]].Handle == h {
+			return &c.Objects[c.byHandle[i]]
+		}
+		return nil
+	}
 	for i := range c.Objects {
 		if c.Objects[i].Handle == h {
 			return &c.Objects[i]
@@ -57,6 +69,9 @@ func (c *Configuration) Object(h Handle) *ConfiguredObject {
 	}
 	return nil
 }
+
+// smallConfig is the number of objects up to which Object searches linearly.
+const smallConfig = 16
 
 // Report returns the configuration as an agent sends it in an MDCNotiConfig event report.
 // Its slices are new; it does not alias c.
@@ -166,15 +181,22 @@ func fixedAttrLen(id OID) int {
 // object lacks its type, or an attribute the decoder relies on is malformed.
 func ParseConfigReport(rep *ConfigReport) (*Configuration, error) {
 	c := &Configuration{ID: rep.ConfigReportID, Objects: make([]ConfiguredObject, len(rep.Objects))}
+	c.byHandle = make([]int, len(rep.Objects))
+	for i := range c.byHandle {
+		c.byHandle[i] = i
+	}
+	sort.Slice(c.byHandle, func(i, j int) bool {
+		return rep.Objects[c.byHandle[i]].ObjHandle < rep.Objects[c.byHandle[j]].ObjHandle
+	})
+	for i := 1; i < len(c.byHandle); i++ {
+		if h := rep.Objects[c.byHandle[i]].ObjHandle; h == rep.Objects[c.byHandle[i-1]].ObjHandle {
+			return nil, fmt.Errorf("%w: handle %d used twice", ErrConfig, h)
+		}
+	}
 	for i := range rep.Objects {
 		ro := &rep.Objects[i]
 		if ro.ObjHandle == 0 {
 			return nil, fmt.Errorf("%w: object %d has handle 0", ErrConfig, i)
-		}
-		for j := 0; j < i; j++ {
-			if rep.Objects[j].ObjHandle == ro.ObjHandle {
-				return nil, fmt.Errorf("%w: handle %d used twice", ErrConfig, ro.ObjHandle)
-			}
 		}
 		o := &c.Objects[i]
 		o.Class, o.Handle = ro.Class, ro.ObjHandle
@@ -347,7 +369,7 @@ type Registry struct {
 	// calls and must not modify cfg.
 	Policy func(systemID []byte, cfg *Configuration) bool
 	// MaxEntries bounds how many configurations the registry remembers; when it is full,
-	// new configurations are rejected with ConfigResultUnsupported. 0 means 65536.
+	// new configurations are rejected with ConfigResultUnsupported. 0 means 4096.
 	MaxEntries int
 
 	mu sync.RWMutex
@@ -384,7 +406,7 @@ func (r *Registry) Register(systemID []byte, rep *ConfigReport) (*Configuration,
 	}
 	limit := r.MaxEntries
 	if limit <= 0 {
-		limit = 65536
+		limit = 4096
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -388,3 +388,31 @@ func TestUnknownEventTypeStrict(t *testing.T) {
 		t.Fatalf("trailing byte in the message: %v", err)
 	}
 }
+
+func TestLargeConfiguration(t *testing.T) {
+	// Many objects, in no particular handle order: lookups stay fast and exact.
+	rep := ConfigReport{ConfigReportID: 0x4200}
+	for i := 0; i < 500; i++ {
+		h := Handle((i*7919)%997 + 1)
+		rep.Objects = append(rep.Objects, ConfigObject{Class: MDCMocVmoMetricNu, ObjHandle: h, Attributes: AttributeList{
+			{MDCAttrIDType, []byte{0, 2, 0x4B, 0x5C}},
+			{MDCAttrAttributeValMap, []byte{0, 1, 0, 4, 0x0A, 0x4C, 0, 2}},
+		}})
+	}
+	cfg, err := ParseConfigReport(&rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range rep.Objects {
+		if got := cfg.Object(o.ObjHandle); got == nil || got.Handle != o.ObjHandle {
+			t.Fatalf("Object(%d) = %v", o.ObjHandle, got)
+		}
+	}
+	if cfg.Object(998) != nil || cfg.Object(0) != nil {
+		t.Fatal("Object found a handle that is not there")
+	}
+	rep.Objects[499].ObjHandle = rep.Objects[3].ObjHandle
+	if _, err := ParseConfigReport(&rep); !errors.Is(err, ErrConfig) {
+		t.Fatalf("duplicate handle among many: %v", err)
+	}
+}

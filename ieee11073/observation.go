@@ -43,10 +43,10 @@ type Observation struct {
 // Observations appends to dst the observations in an event report sent by an agent with
 // configuration c and returns the extended slice. It decodes the fixed, variable, grouped
 // and multiple-person scan reports (buffered, unbuffered or not; a grouped report is laid
-// out by the handle attribute value map of the scanner that sent it); other events fail
-// with ErrUnsupportedReport. It allocates nothing when dst has room
-// for the observations. Errors name the failing field; a report that names an object the
-// configuration lacks fails with ErrUnknownHandle.
+// out by the handle attribute value map of the scanner that sent it); other events, such as
+// configuration reports and PM-segment data, fail with ErrUnsupportedReport. It allocates
+// nothing when dst has room for the observations. Errors name the failing field; a report
+// that names an object the configuration lacks fails with ErrUnknownHandle.
 func (c *Configuration) Observations(dst []Observation, ev *EventReportArgument) ([]Observation, error) {
 	switch eventInfoKind(ev.EventType) {
 	case infoScanGrouped, infoScanMPGrouped:
@@ -199,31 +199,59 @@ func (c *Configuration) appendFixedMap(dst []Observation, o *ObservationScanFixe
 	}
 	cm := obsCommon{obj: obj, unit: obj.Unit, person: person}
 	v := o.Value
+	start := len(dst)
 	off := 0
+	late := false // a common attribute came after values it applies to
 	for _, e := range valMap {
 		n := int(e.Len)
 		if n > len(v)-off {
-			return dst, &DecodeError{Offset: off, Field: "ObservationScanFixed.obs-val-data", Err: ErrShort}
+			return dst[:start], &DecodeError{Offset: off, Field: "ObservationScanFixed.obs-val-data", Err: ErrShort}
 		}
-		if !cm.common(e.ID, v[off:off+n]) {
-			return dst, &DecodeError{Offset: off, Field: "ObservationScanFixed.obs-val-data", Err: ErrValue}
+		f := v[off : off+n]
+		ok := true
+		switch e.ID {
+		case MDCAttrNuValObsBasic: // the common cases first, without a call
+			if ok = n == 2; ok {
+				var ob *Observation
+				dst, ob = cm.next(dst)
+				ob.Value = SFloat(uint16(f[0])<<8 | uint16(f[1])).Float()
+			}
+		case MDCAttrTimeStampAbs:
+			ok = n == 8 && cm.time.set(f)
+			late = late || len(dst) > start
+		case MDCAttrTimeStampRel, MDCAttrMsmtStat, MDCAttrUnitCode:
+			ok = cm.common(e.ID, f)
+			late = late || len(dst) > start
+		default:
+			dst, ok = cm.appendValue(dst, e.ID, f)
 		}
-		off += n
-	}
-	if off != len(v) {
-		return dst, &DecodeError{Offset: off, Field: "ObservationScanFixed.obs-val-data", Err: ErrLength}
-	}
-	start := len(dst)
-	off = 0
-	for _, e := range valMap {
-		n := int(e.Len)
-		var ok bool
-		if dst, ok = cm.appendValue(dst, e.ID, v[off:off+n]); !ok {
+		if !ok {
 			return dst[:start], &DecodeError{Offset: off, Field: "ObservationScanFixed.obs-val-data", Err: ErrValue}
 		}
 		off += n
 	}
+	if off != len(v) {
+		return dst[:start], &DecodeError{Offset: off, Field: "ObservationScanFixed.obs-val-data", Err: ErrLength}
+	}
+	if late {
+		cm.stamp(dst[start:])
+	}
 	return dst, nil
+}
+
+// stamp sets on obs the time stamps, status and unit an object's report carried after its
+// values.
+func (c *obsCommon) stamp(obs []Observation) {
+	for i := range obs {
+		o := &obs[i]
+		o.Time, o.RelTime = c.time, c.relTime
+		if o.Status == 0 {
+			o.Status = c.status
+		}
+		if o.Unit == c.obj.Unit && o.Kind == ObservationNumeric {
+			o.Unit = c.unit
+		}
+	}
 }
 
 // appendVar decodes one object's attribute list in the same two passes.
