@@ -508,6 +508,12 @@ func TestManagerShutdown(t *testing.T) {
 		agents = append(agents, a)
 	}
 	idle := dialRaw(t, l.Addr().String()) // connected, never associates
+	for i := 0; m.Associations() != 4; i++ { // accepted, not only queued in the listener
+		if i == 500 {
+			t.Fatalf("Associations() = %d, want 4", m.Associations())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := m.Shutdown(sctx); err != nil {
