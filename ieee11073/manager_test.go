@@ -507,7 +507,7 @@ func TestManagerShutdown(t *testing.T) {
 		}
 		agents = append(agents, a)
 	}
-	idle := dialRaw(t, l.Addr().String()) // connected, never associates
+	idle := dialRaw(t, l.Addr().String())    // connected, never associates
 	for i := 0; m.Associations() != 4; i++ { // accepted, not only queued in the listener
 		if i == 500 {
 			t.Fatalf("Associations() = %d, want 4", m.Associations())
