@@ -100,8 +100,9 @@ type AssociationInfo struct {
 //
 // Create one with NewManager and call Serve for each listener. Each connection is served by
 // one goroutine, which owns that association's state; timers are read deadlines on the
-// connection, turned into timer events. A misbehaving agent (undecodable APDU, APDU too
-// large, protocol violation) is aborted and disconnected without disturbing the others.
+// connection, turned into timer events. An agent that sends an APDU that does not decode
+// or is too large is aborted and disconnected; one that breaks the protocol is answered as
+// the state tables say (ABRT, ROER or RORJ). Either way the other agents are not disturbed.
 //
 // Performance: taking in a confirmed event report (decode, observations to the hook,
 // answer) allocates nothing. BenchmarkManagerIngest, 1,000 agents over loopback TCP on a
