@@ -321,3 +321,52 @@ func TestAgentTimeouts(t *testing.T) {
 		})
 	}
 }
+
+// TestAgentGarbage checks that an agent aborts and hangs up on an APDU it cannot decode.
+func TestAgentGarbage(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	got := make(chan []byte, 10)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		fr := NewFramer(c, 0)
+		fr.ReadAPDU() // AARQ
+		aare := APDU{Choice: ChoiceAARE, AARE: AARE{Result: AssociateResultAccepted}}
+		aare.AARE.SelectedDataProto.ID = DataProtoID20601
+		b, _ := aare.MarshalBinary()
+		c.Write(b)
+		c.Write([]byte{0xE7, 0x00, 0x00, 0x04, 0x00, 0x02, 0xFF, 0xFF}) // PRST holding a truncated DataApdu
+		for {
+			apdu, err := fr.ReadAPDU()
+			if err != nil {
+				close(got)
+				return
+			}
+			got <- append([]byte(nil), apdu...)
+		}
+	}()
+	a := dialAgent(t, l.Addr().String(), AgentConfig{})
+	if err := a.Associate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-a.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("agent still running after garbage")
+	}
+	var de *DecodeError
+	if !errors.As(a.Err(), &de) {
+		t.Fatalf("Err() = %v, want a *DecodeError", a.Err())
+	}
+	abrt, _ := (&APDU{Choice: ChoiceABRT, ABRT: ABRT{Reason: AbortReasonUndefined}}).MarshalBinary()
+	if b := <-got; string(b) != string(abrt) {
+		t.Errorf("agent sent %x, want ABRT %x", b, abrt)
+	}
+}
