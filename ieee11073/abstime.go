@@ -8,31 +8,36 @@ import (
 )
 
 // AbsoluteTime is a wall-clock time in binary-coded decimal, one byte per field (20601
-// clause A.4.1, AbsoluteTime); the fields hold the BCD bytes as on the wire, so 0x20 0x07
-// is the year 2007.
+// Annex A, AbsoluteTime): the 8 bytes as on the wire, indexed by the AbsTime*
+// constants, so {0x20, 0x07, 0x12, 0x06, 0x12, 0x10, 0, 0} is 2007-12-06 12:10:00.00.
 //
 //	+---------+------+-------+-----+------+--------+--------+--------------+
 //	| century | year | month | day | hour | minute | second | sec-fractions|
 //	+---------+------+-------+-----+------+--------+--------+--------------+
 //	  each one byte, two BCD digits; sec-fractions in 1/100 s
-type AbsoluteTime struct {
-	Century, Year, Month, Day, Hour, Minute, Second, SecFractions uint8
-}
+type AbsoluteTime [8]byte
+
+// Indexes of the fields of an AbsoluteTime.
+const (
+	AbsTimeCentury = iota
+	AbsTimeYear
+	AbsTimeMonth
+	AbsTimeDay
+	AbsTimeHour
+	AbsTimeMinute
+	AbsTimeSecond
+	AbsTimeSecFractions
+)
 
 // IsZero reports whether every field is 0, which devices send for "no time".
 func (t AbsoluteTime) IsZero() bool { return t == AbsoluteTime{} }
-
-func bcdOK(v uint8) bool { return v&0x0F <= 9 && v>>4 <= 9 }
 
 func bcd(v uint8) int { return int(v>>4)*10 + int(v&0x0F) }
 
 func toBCD(v int) uint8 { return uint8(v/10)<<4 | uint8(v%10) }
 
 // Valid reports whether every field holds two BCD digits.
-func (t AbsoluteTime) Valid() bool {
-	return bcdOK(t.Century) && bcdOK(t.Year) && bcdOK(t.Month) && bcdOK(t.Day) &&
-		bcdOK(t.Hour) && bcdOK(t.Minute) && bcdOK(t.Second) && bcdOK(t.SecFractions)
-}
+func (t AbsoluteTime) Valid() bool { return bcd8(binary.BigEndian.Uint64(t[:])) }
 
 // Time returns t as a time.Time in loc (agents keep local time; time.UTC if loc is nil). It
 // fails with ErrValue when t is not a valid date and time.
@@ -43,12 +48,12 @@ func (t AbsoluteTime) Time(loc *time.Location) (time.Time, error) {
 	if !t.Valid() {
 		return time.Time{}, ErrValue
 	}
-	year := bcd(t.Century)*100 + bcd(t.Year)
-	mon, day, h, m, s := bcd(t.Month), bcd(t.Day), bcd(t.Hour), bcd(t.Minute), bcd(t.Second)
+	year := bcd(t[AbsTimeCentury])*100 + bcd(t[AbsTimeYear])
+	mon, day, h, m, s := bcd(t[AbsTimeMonth]), bcd(t[AbsTimeDay]), bcd(t[AbsTimeHour]), bcd(t[AbsTimeMinute]), bcd(t[AbsTimeSecond])
 	if mon < 1 || mon > 12 || day < 1 || day > 31 || h > 23 || m > 59 || s > 59 {
 		return time.Time{}, ErrValue
 	}
-	tt := time.Date(year, time.Month(mon), day, h, m, s, bcd(t.SecFractions)*10_000_000, loc)
+	tt := time.Date(year, time.Month(mon), day, h, m, s, bcd(t[AbsTimeSecFractions])*10_000_000, loc)
 	if tt.Day() != day {
 		return time.Time{}, ErrValue
 	}
@@ -60,9 +65,8 @@ func (t AbsoluteTime) Time(loc *time.Location) (time.Time, error) {
 func AbsoluteTimeOf(tm time.Time) AbsoluteTime {
 	y := min(max(tm.Year(), 0), 9999)
 	return AbsoluteTime{
-		Century: toBCD(y / 100), Year: toBCD(y % 100), Month: toBCD(int(tm.Month())),
-		Day: toBCD(tm.Day()), Hour: toBCD(tm.Hour()), Minute: toBCD(tm.Minute()),
-		Second: toBCD(tm.Second()), SecFractions: toBCD(tm.Nanosecond() / 10_000_000),
+		toBCD(y / 100), toBCD(y % 100), toBCD(int(tm.Month())), toBCD(tm.Day()),
+		toBCD(tm.Hour()), toBCD(tm.Minute()), toBCD(tm.Second()), toBCD(tm.Nanosecond() / 10_000_000),
 	}
 }
 
@@ -71,20 +75,20 @@ func (t AbsoluteTime) String() string {
 	const hex = "0123456789ABCDEF"
 	var b [22]byte
 	put := func(i int, v uint8) { b[i], b[i+1] = hex[v>>4], hex[v&0xF] }
-	put(0, t.Century)
-	put(2, t.Year)
+	put(0, t[AbsTimeCentury])
+	put(2, t[AbsTimeYear])
 	b[4] = '-'
-	put(5, t.Month)
+	put(5, t[AbsTimeMonth])
 	b[7] = '-'
-	put(8, t.Day)
+	put(8, t[AbsTimeDay])
 	b[10] = 'T'
-	put(11, t.Hour)
+	put(11, t[AbsTimeHour])
 	b[13] = ':'
-	put(14, t.Minute)
+	put(14, t[AbsTimeMinute])
 	b[16] = ':'
-	put(17, t.Second)
+	put(17, t[AbsTimeSecond])
 	b[19] = '.'
-	put(20, t.SecFractions)
+	put(20, t[AbsTimeSecFractions])
 	return string(b[:])
 }
 
@@ -111,8 +115,7 @@ func (t *AbsoluteTime) decode(r *mder.Reader, field string) bool {
 
 // set fills t from 8 wire bytes and reports whether they are BCD.
 func (t *AbsoluteTime) set(v []byte) bool {
-	_ = v[7]
-	*t = AbsoluteTime{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]}
+	*t = AbsoluteTime(v[:8])
 	return bcd8(binary.BigEndian.Uint64(v))
 }
 
@@ -128,5 +131,5 @@ func bcd8(x uint64) bool {
 func (t AbsoluteTime) AppendBinary(b []byte) ([]byte, error) { return t.appendTo(b), nil }
 
 func (t AbsoluteTime) appendTo(b []byte) []byte {
-	return append(b, t.Century, t.Year, t.Month, t.Day, t.Hour, t.Minute, t.Second, t.SecFractions)
+	return append(b, t[:]...)
 }

@@ -32,6 +32,7 @@ type AssociationRejectedError struct {
 	Result AssociateResult
 }
 
+// Error names the association result.
 func (e *AssociationRejectedError) Error() string {
 	return fmt.Sprintf("ieee11073: association rejected: %v", e.Result)
 }
@@ -43,6 +44,7 @@ type RemoteError struct {
 	Problem RorjProblem   // for RORJ
 }
 
+// Error names the error value or the reject problem.
 func (e *RemoteError) Error() string {
 	if e.Choice == MessageRORJ {
 		return fmt.Sprintf("ieee11073: request rejected: %v", e.Problem)
@@ -828,7 +830,7 @@ func (a *Agent) mdsAttributes() AttributeList {
 		}
 		attrs = append(attrs, AVA{ID: id, Value: v})
 	}
-	model := SystemModel{Manufacturer: []byte("phdkit"), ModelNumber: []byte("agent")}
+	model := SystemModel{Manufacturer: []byte("phdkit"), ModelNumber: []byte("phdkit-agent")} // even lengths, as many managers expect
 	if b, err := model.AppendBinary(nil); err == nil {
 		add(MDCAttrIDModel, b)
 	}

@@ -83,17 +83,18 @@ func TestFixedScanReportErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		obs  []Observation
+		want error
 	}{
-		{"unknown object", []Observation{one(9, 1)}},
-		{"compound short of parts", []Observation{one(1, 120), one(1, 80)}},
-		{"compound with a part too many", []Observation{one(1, 120), one(1, 80), one(1, 90), one(1, 1)}},
-		{"value too precise for SFLOAT", []Observation{one(2, 1_000_000)}},
+		{"unknown object", []Observation{one(9, 1)}, ErrUnknownHandle},
+		{"compound short of parts", []Observation{one(1, 120), one(1, 80)}, ErrValue},
+		{"compound with a part too many", []Observation{one(1, 120), one(1, 80), one(1, 90), one(1, 1)}, ErrValue},
+		{"value too precise for SFLOAT", []Observation{one(2, 1_000_000)}, ErrFloatRange},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var s ScanReportInfoFixed
-			if err := FixedScanReport(bp, tt.obs, &s); !errors.Is(err, ErrObservationLayout) {
-				t.Fatalf("FixedScanReport error = %v, want ErrObservationLayout", err)
+			if err := FixedScanReport(bp, tt.obs, &s); !errors.Is(err, tt.want) {
+				t.Fatalf("FixedScanReport error = %v, want %v", err, tt.want)
 			}
 		})
 	}
@@ -236,5 +237,136 @@ func TestAgentRejected(t *testing.T) {
 	var rej *AssociationRejectedError
 	if !errors.As(err, &rej) || rej.Result != AssociateResultRejectedTransient {
 		t.Fatalf("Associate = %v, want AssociationRejectedError rejected-transient", err)
+	}
+}
+
+// silentManager accepts the association and then answers nothing; it reports every APDU
+// it receives on the returned channel.
+func silentManager(t *testing.T) (string, <-chan []byte) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	got := make(chan []byte, 100)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		fr := NewFramer(c, 0)
+		if _, err := fr.ReadAPDU(); err != nil { // AARQ
+			return
+		}
+		aare := APDU{Choice: ChoiceAARE, AARE: AARE{Result: AssociateResultAccepted}}
+		aare.AARE.SelectedDataProto.ID = DataProtoID20601
+		aare.AARE.SelectedDataProto.Assoc.SystemID = make([]byte, 8)
+		b, _ := aare.MarshalBinary()
+		c.Write(b)
+		for {
+			apdu, err := fr.ReadAPDU()
+			if err != nil {
+				close(got)
+				return
+			}
+			got <- append([]byte(nil), apdu...)
+		}
+	}()
+	return l.Addr().String(), got
+}
+
+func TestAgentTimeouts(t *testing.T) {
+	tests := []struct {
+		name string
+		do   func(ctx context.Context, a *Agent) error
+		want APDU // the last APDU the agent sends: an abort
+	}{
+		{"confirmed report", func(ctx context.Context, a *Agent) error {
+			return a.SendReport(ctx, bpReport(120, 80, 93, 60), true)
+		}, APDU{Choice: ChoiceABRT, ABRT: ABRT{Reason: AbortReasonResponseTimeout}}},
+		{"release", func(ctx context.Context, a *Agent) error {
+			return a.Release(ctx)
+		}, APDU{Choice: ChoiceABRT, ABRT: ABRT{Reason: AbortReasonResponseTimeout}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr, got := silentManager(t)
+			a := dialAgent(t, addr, AgentConfig{ResponseTimeout: 50 * time.Millisecond, ReleaseTimeout: 50 * time.Millisecond})
+			ctx := context.Background()
+			if err := a.Associate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := tt.do(ctx, a); !errors.Is(err, ErrResponseTimeout) {
+				t.Fatalf("error = %v, want ErrResponseTimeout", err)
+			}
+			if a.State() != StateUnassociated {
+				t.Errorf("state %v after the timeout", a.State())
+			}
+			var last []byte
+			for {
+				select {
+				case b := <-got:
+					last = b
+					continue
+				case <-time.After(200 * time.Millisecond):
+				}
+				break
+			}
+			want, _ := tt.want.MarshalBinary()
+			if string(last) != string(want) {
+				t.Errorf("last APDU from the agent %x, want %x", last, want)
+			}
+		})
+	}
+}
+
+// TestAgentGarbage checks that an agent aborts and hangs up on an APDU it cannot decode.
+func TestAgentGarbage(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	got := make(chan []byte, 10)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		fr := NewFramer(c, 0)
+		fr.ReadAPDU() // AARQ
+		aare := APDU{Choice: ChoiceAARE, AARE: AARE{Result: AssociateResultAccepted}}
+		aare.AARE.SelectedDataProto.ID = DataProtoID20601
+		b, _ := aare.MarshalBinary()
+		c.Write(b)
+		c.Write([]byte{0xE7, 0x00, 0x00, 0x04, 0x00, 0x02, 0xFF, 0xFF}) // PRST holding a truncated DataApdu
+		for {
+			apdu, err := fr.ReadAPDU()
+			if err != nil {
+				close(got)
+				return
+			}
+			got <- append([]byte(nil), apdu...)
+		}
+	}()
+	a := dialAgent(t, l.Addr().String(), AgentConfig{})
+	if err := a.Associate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-a.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("agent still running after garbage")
+	}
+	var de *DecodeError
+	if !errors.As(a.Err(), &de) {
+		t.Fatalf("Err() = %v, want a *DecodeError", a.Err())
+	}
+	abrt, _ := (&APDU{Choice: ChoiceABRT, ABRT: ABRT{Reason: AbortReasonUndefined}}).MarshalBinary()
+	if b := <-got; string(b) != string(abrt) {
+		t.Errorf("agent sent %x, want ABRT %x", b, abrt)
 	}
 }

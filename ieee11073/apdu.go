@@ -28,7 +28,7 @@ func (c ConfigID) IsExtended() bool { return c >= ConfigIDExtendedStart && c <= 
 // a DataApdu. Choice says which field holds the value; the others are left as they were, so
 // an APDU reused for decoding keeps their capacity.
 //
-// 20601 clause A.11.1 and F.5 (MDER CHOICE):
+// 20601 Annex A and F.5 (MDER CHOICE):
 //
 //	 0               2               4
 //	+---------------+---------------+---------------------------------+
@@ -67,6 +67,18 @@ func (a *APDU) Unmarshal(b []byte) (int, error) {
 func (a *APDU) decode(r *mder.Reader) bool {
 	var c uint16
 	var end int
+	if h, ok := r.Peek(6); ok && h[0] == byte(ChoicePRST>>8) && h[1] == 0 && int(h[2])<<8|int(h[3]) >= 2 {
+		// Fast path for the common case: a PRST whose header is all there.
+		a.Choice = ChoicePRST
+		r.Skip(4)
+		if !r.Open(int(h[2])<<8|int(h[3]), &end, "APDU.length") {
+			return false
+		}
+		r.Skip(2)
+		var pend int
+		return r.Open(int(h[4])<<8|int(h[5]), &pend, "PrstApdu.length") &&
+			a.PRST.decode(r) && r.End(pend, "PrstApdu.length") && r.End(end, "APDU.length")
+	}
 	if !r.U16(&c, "APDU.choice") {
 		return false
 	}
@@ -135,7 +147,7 @@ func (a *APDU) AppendBinary(b []byte) ([]byte, error) {
 // MarshalBinary returns the MDER encoding of a.
 func (a *APDU) MarshalBinary() ([]byte, error) { return a.AppendBinary(nil) }
 
-// AARQ is an association request (AarqApdu, 20601 clause A.8.1).
+// AARQ is an association request (AarqApdu, 20601 Annex A).
 //
 //	+------------------------+-----------------------------------------+
 //	| assoc-version (BITS-32)| data-proto-list: count, length, DataProto… |
@@ -181,7 +193,7 @@ func (a *AARQ) appendTo(b []byte) ([]byte, error) {
 	return b, nil
 }
 
-// AARE is an association response (AareApdu, 20601 clause A.8.2).
+// AARE is an association response (AareApdu, 20601 Annex A).
 //
 //	+------------------+------------------------------------------+
 //	| result (INT-U16) | selected-data-proto: DataProto           |
@@ -200,16 +212,16 @@ func (a *AARE) appendTo(b []byte) ([]byte, error) {
 	return a.SelectedDataProto.appendTo(b)
 }
 
-// RLRQ is an association release request (RlrqApdu, 20601 clause A.8.3): one INT-U16 reason.
+// RLRQ is an association release request (RlrqApdu, 20601 Annex A): one INT-U16 reason.
 type RLRQ struct{ Reason ReleaseRequestReason }
 
-// RLRE is an association release response (RlreApdu, 20601 clause A.8.4): one INT-U16 reason.
+// RLRE is an association release response (RlreApdu, 20601 Annex A): one INT-U16 reason.
 type RLRE struct{ Reason ReleaseResponseReason }
 
-// ABRT is an association abort (AbrtApdu, 20601 clause A.8.5): one INT-U16 reason.
+// ABRT is an association abort (AbrtApdu, 20601 Annex A): one INT-U16 reason.
 type ABRT struct{ Reason AbortReason }
 
-// DataProto is one entry of a data protocol list (20601 clause A.8.1). For the 20601 data
+// DataProto is one entry of a data protocol list (20601 Annex A). For the 20601 data
 // protocol the information is decoded into Assoc; for any other it is kept raw in Info.
 //
 //	+----------------------+--------------+------------------------------+
@@ -258,7 +270,7 @@ func (d *DataProto) appendTo(b []byte) ([]byte, error) {
 	return b, nil
 }
 
-// PhdAssociationInformation is the 20601 data-proto-info (20601 clause A.8.1).
+// PhdAssociationInformation is the 20601 data-proto-info (20601 Annex A).
 //
 //	+-------------------------+-----------------------+-------------------------------+
 //	| protocol-version BITS-32| encoding-rules BITS-16| nomenclature-version BITS-32  |
@@ -281,7 +293,7 @@ type PhdAssociationInformation struct {
 	OptionList          AttributeList
 }
 
-// DataReqModeCapab states the data request modes a system supports (20601 clause A.8.1).
+// DataReqModeCapab states the data request modes a system supports (20601 Annex A).
 type DataReqModeCapab struct {
 	Flags            uint16 // DataReqModeCapab* bits
 	InitAgentCount   uint8  // data-req-init-agent-count
@@ -318,8 +330,8 @@ func (p *PhdAssociationInformation) appendTo(b []byte) ([]byte, error) {
 	return p.OptionList.appendTo(b, "PhdAssociationInformation.option-list")
 }
 
-// AVA is one attribute: its identifier and its value as on the wire (AVA-Type, 20601 clause
-// A.2). Decode Value with the type the attribute identifier names, for example
+// AVA is one attribute: its identifier and its value as on the wire (AVA-Type, 20601
+// Annex A). Decode Value with the type the attribute identifier names, for example
 // SystemModel.Unmarshal for MDCAttrIDModel.
 //
 //	+--------------------+--------------+------------------------+
@@ -330,7 +342,7 @@ type AVA struct {
 	Value []byte // aliases the input it was decoded from
 }
 
-// AttributeList is a SEQUENCE OF AVA-Type (20601 clause A.2).
+// AttributeList is a SEQUENCE OF AVA-Type (20601 Annex A).
 //
 //	+--------------+--------------+-------+-------+-----
 //	| count (u16)  | length (u16) | AVA 1 | AVA 2 | …

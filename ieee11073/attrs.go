@@ -4,7 +4,7 @@ import (
 	"github.com/phdkit/phdkit/ieee11073/internal/mder"
 )
 
-// Attribute value types (20601 clause A.4 to A.7, and A.11 for the MDS). Each decodes from an
+// Attribute value types (20601 Annex A, where each is defined by the ASN.1 type named below). Each decodes from an
 // AVA's Value with Unmarshal: it decodes from the start of b, returns the bytes it took,
 // overwrites every field, reuses the capacity of the slices it holds, and leaves byte slices
 // aliasing b. Errors are *DecodeError. AppendBinary appends the MDER encoding.
@@ -833,4 +833,57 @@ func (v SaObsValue) Sample(i int, sampleSize uint8) (uint32, bool) {
 		return uint32(p[0])<<8 | uint32(p[1]), true
 	}
 	return uint32(p[0])<<24 | uint32(p[1])<<16 | uint32(p[2])<<8 | uint32(p[3]), true
+}
+
+// HandleAttrValMapEntry is the attribute value map of one object in a grouped scan report.
+type HandleAttrValMapEntry struct {
+	ObjHandle Handle
+	ValMap    AttrValMap
+}
+
+// HandleAttrValMap is the value of MDCAttrScanHandleAttrValMap on a scanner: the objects
+// whose values a grouped scan report carries, in order, and the layout of each.
+//
+//	+-------+--------+--------------------------------------------------+
+//	| count | length | {obj-handle u16, attr-val-map: AttrValMap} …     |
+//	+-------+--------+--------------------------------------------------+
+type HandleAttrValMap []HandleAttrValMapEntry
+
+// Unmarshal decodes m from b.
+func (m *HandleAttrValMap) Unmarshal(b []byte) (int, error) {
+	const field = "HandleAttrValMap"
+	r := mder.NewReader(b)
+	var n, end int
+	if !r.Seq(&n, &end, 6, field) {
+		return 0, decodeError(&r)
+	}
+	v := (*m)[:0]
+	for i := 0; i < n; i++ {
+		v = mder.Grow(v)
+		if !r.InSeq(field) || !r.U16((*uint16)(&v[i].ObjHandle), "HandleAttrValMapEntry.obj-handle") ||
+			!v[i].ValMap.decode(&r) {
+			*m = v
+			return 0, decodeError(&r)
+		}
+	}
+	*m = v
+	if !r.End(end, field) {
+		return 0, decodeError(&r)
+	}
+	return r.Consumed(), nil
+}
+
+// AppendBinary appends the MDER encoding of m to b.
+func (m HandleAttrValMap) AppendBinary(b []byte) ([]byte, error) {
+	b, mark, err := mder.MarkSeq(b, len(m))
+	if err != nil {
+		return b, encodeError("HandleAttrValMap", err)
+	}
+	for i := range m {
+		b = mder.AppendU16(b, uint16(m[i].ObjHandle))
+		if b, err = m[i].ValMap.AppendBinary(b); err != nil {
+			return b, err
+		}
+	}
+	return mder.Fill(b, mark)
 }

@@ -3,6 +3,7 @@ package ieee11073
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 
 	"github.com/phdkit/phdkit/ieee11073/internal/mder"
@@ -19,12 +20,16 @@ var ErrUnsupportedReport = errors.New("ieee11073: unsupported report type")
 
 // Configuration is an agent configuration as a manager uses it: the objects an agent with
 // this configuration reports, with the static attributes needed to read its reports (20601
-// clause 8.6 and A.11.5). Build one with ParseConfigReport, or take a standard one from
+// Annex A, ConfigReport). Build one with ParseConfigReport, or take a standard one from
 // StandardConfiguration. A Configuration does not alias any input and is safe for
 // concurrent reading; do not modify one that a Registry or StandardConfiguration returned.
 type Configuration struct {
 	ID      ConfigID
 	Objects []ConfiguredObject
+
+	// byHandle lists the indexes of Objects in handle order, for configurations with many
+	// objects; ParseConfigReport builds it.
+	byHandle []int
 }
 
 // ConfiguredObject is one object of a configuration and the attributes of it that matter
@@ -39,6 +44,9 @@ type ConfiguredObject struct {
 	PhysioList   []OID      // MDCAttrIDPhysioList: the codes of a compound metric's parts
 	ValMap       AttrValMap // MDCAttrAttributeValMap: layout of fixed-format reports
 	Supplemental TypeList   // MDCAttrSupplementalTypes
+	// HandleValMap is a scanner's MDCAttrScanHandleAttrValMap: the layout of its grouped
+	// scan reports.
+	HandleValMap HandleAttrValMap
 	// Attributes holds every attribute of the configuration report as sent, for
 	// re-encoding; it is nil for the standard configurations, whose report is built from
 	// the fields above.
@@ -47,6 +55,13 @@ type ConfiguredObject struct {
 
 // Object returns the object with handle h, or nil.
 func (c *Configuration) Object(h Handle) *ConfiguredObject {
+	if len(c.byHandle) == len(c.Objects) && len(c.Objects) > smallConfig {
+		i := sort.Search(len(c.byHandle), func(i int) bool { return c.Objects[c.byHandle[i]].Handle >= h })
+		if i < len(c.byHandle) && c.Objects[c.byHandle[i]].Handle == h {
+			return &c.Objects[c.byHandle[i]]
+		}
+		return nil
+	}
 	for i := range c.Objects {
 		if c.Objects[i].Handle == h {
 			return &c.Objects[i]
@@ -54,6 +69,9 @@ func (c *Configuration) Object(h Handle) *ConfiguredObject {
 	}
 	return nil
 }
+
+// smallConfig is the number of objects up to which Object searches linearly.
+const smallConfig = 16
 
 // Report returns the configuration as an agent sends it in an MDCNotiConfig event report.
 // Its slices are new; it does not alias c.
@@ -85,12 +103,12 @@ func (o *ConfiguredObject) buildAttributes() (AttributeList, error) {
 		l = append(l, AVA{ID: id, Value: v})
 		return nil
 	}
-	t, _ := o.Type.AppendBinary(nil)
-	if err := add(MDCAttrIDType, t, nil); err != nil {
-		return nil, err
+	if o.Type != (Type{}) {
+		t, _ := o.Type.AppendBinary(nil)
+		_ = add(MDCAttrIDType, t, nil)
 	}
-	if err := add(MDCAttrMetricSpecSmall, mder.AppendU16(nil, o.MetricSpec), nil); err != nil {
-		return nil, err
+	if o.MetricSpec != 0 {
+		_ = add(MDCAttrMetricSpecSmall, mder.AppendU16(nil, o.MetricSpec), nil)
 	}
 	if o.Struct != (MetricStructureSmall{}) {
 		_ = add(MDCAttrMetricStructSmall, []byte{o.Struct.Struct, o.Struct.CompNo}, nil)
@@ -113,6 +131,12 @@ func (o *ConfiguredObject) buildAttributes() (AttributeList, error) {
 	if len(o.ValMap) > 0 {
 		v, err := o.ValMap.AppendBinary(nil)
 		if err := add(MDCAttrAttributeValMap, v, err); err != nil {
+			return nil, err
+		}
+	}
+	if len(o.HandleValMap) > 0 {
+		v, err := o.HandleValMap.AppendBinary(nil)
+		if err := add(MDCAttrScanHandleAttrValMap, v, err); err != nil {
 			return nil, err
 		}
 	}
@@ -157,15 +181,22 @@ func fixedAttrLen(id OID) int {
 // object lacks its type, or an attribute the decoder relies on is malformed.
 func ParseConfigReport(rep *ConfigReport) (*Configuration, error) {
 	c := &Configuration{ID: rep.ConfigReportID, Objects: make([]ConfiguredObject, len(rep.Objects))}
+	c.byHandle = make([]int, len(rep.Objects))
+	for i := range c.byHandle {
+		c.byHandle[i] = i
+	}
+	sort.Slice(c.byHandle, func(i, j int) bool {
+		return rep.Objects[c.byHandle[i]].ObjHandle < rep.Objects[c.byHandle[j]].ObjHandle
+	})
+	for i := 1; i < len(c.byHandle); i++ {
+		if h := rep.Objects[c.byHandle[i]].ObjHandle; h == rep.Objects[c.byHandle[i-1]].ObjHandle {
+			return nil, fmt.Errorf("%w: handle %d used twice", ErrConfig, h)
+		}
+	}
 	for i := range rep.Objects {
 		ro := &rep.Objects[i]
 		if ro.ObjHandle == 0 {
 			return nil, fmt.Errorf("%w: object %d has handle 0", ErrConfig, i)
-		}
-		for j := 0; j < i; j++ {
-			if rep.Objects[j].ObjHandle == ro.ObjHandle {
-				return nil, fmt.Errorf("%w: handle %d used twice", ErrConfig, ro.ObjHandle)
-			}
 		}
 		o := &c.Objects[i]
 		o.Class, o.Handle = ro.Class, ro.ObjHandle
@@ -218,6 +249,15 @@ func (o *ConfiguredObject) readAttributes() error {
 			}
 		case MDCAttrSupplementalTypes:
 			err = exact(o.Supplemental.Unmarshal(a.Value))(a.Value, "MDC_ATTR_SUPPLEMENTAL_TYPES")
+		case MDCAttrScanHandleAttrValMap:
+			err = exact(o.HandleValMap.Unmarshal(a.Value))(a.Value, "MDC_ATTR_SCAN_HANDLE_ATTR_VAL_MAP")
+			for _, h := range o.HandleValMap {
+				for _, e := range h.ValMap {
+					if n := fixedAttrLen(e.ID); n != 0 && int(e.Len) != n {
+						return fmt.Errorf("MDC_ATTR_SCAN_HANDLE_ATTR_VAL_MAP: attribute %d has length %d, want %d", e.ID, e.Len, n)
+					}
+				}
+			}
 		}
 		if err != nil {
 			return err
@@ -320,7 +360,7 @@ var standardConfigs = [...]Configuration{
 
 // Registry is a manager's memory of the extended configurations it has accepted, keyed by
 // the agent's System ID and Config ID, so that an agent that associates again with a known
-// configuration need not send it again (20601 clause 8.4). The zero Registry is ready to
+// configuration need not send it again. The zero Registry is ready to
 // use and accepts every well-formed configuration; it is safe for concurrent use and must
 // not be copied after first use.
 type Registry struct {
@@ -329,7 +369,7 @@ type Registry struct {
 	// calls and must not modify cfg.
 	Policy func(systemID []byte, cfg *Configuration) bool
 	// MaxEntries bounds how many configurations the registry remembers; when it is full,
-	// new configurations are rejected with ConfigResultUnsupported. 0 means 65536.
+	// new configurations are rejected with ConfigResultUnsupported. 0 means 4096.
 	MaxEntries int
 
 	mu sync.RWMutex
@@ -366,7 +406,7 @@ func (r *Registry) Register(systemID []byte, rep *ConfigReport) (*Configuration,
 	}
 	limit := r.MaxEntries
 	if limit <= 0 {
-		limit = 65536
+		limit = 4096
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -5,7 +5,7 @@ import (
 )
 
 // DataAPDU is the content of a PRST APDU: an invoke identifier and one remote operation
-// message (DataApdu, 20601 clause A.10.1). Choice says which field holds the message; the
+// message (DataApdu, 20601 Annex A). Choice says which field holds the message; the
 // others keep whatever they held before, so a reused DataAPDU keeps their capacity.
 //
 //	+-----------------+-----------------+--------------+------------------------------+
@@ -48,15 +48,27 @@ func (d *DataAPDU) AppendBinary(b []byte) ([]byte, error) { return d.appendTo(b)
 func (d *DataAPDU) decode(r *mder.Reader) bool {
 	var c uint16
 	var end int
-	if !r.U16(&d.InvokeID, "DataApdu.invoke-id") || !r.U16(&c, "DataApdu.message.choice") {
-		return false
-	}
-	d.Choice = MessageChoice(c)
-	if !d.Choice.Known() {
-		return r.FailAt(r.Offset()-2, "DataApdu.message.choice", ErrChoice)
-	}
-	if !r.Begin(&end, "DataApdu.message.length") {
-		return false
+	if h, ok := r.Peek(6); ok {
+		d.InvokeID = uint16(h[0])<<8 | uint16(h[1])
+		d.Choice = MessageChoice(uint16(h[2])<<8 | uint16(h[3]))
+		if !d.Choice.Known() {
+			return r.FailAt(r.Offset()+2, "DataApdu.message.choice", ErrChoice)
+		}
+		r.Skip(6)
+		if !r.Open(int(h[4])<<8|int(h[5]), &end, "DataApdu.message.length") {
+			return false
+		}
+	} else {
+		if !r.U16(&d.InvokeID, "DataApdu.invoke-id") || !r.U16(&c, "DataApdu.message.choice") {
+			return false
+		}
+		d.Choice = MessageChoice(c)
+		if !d.Choice.Known() {
+			return r.FailAt(r.Offset()-2, "DataApdu.message.choice", ErrChoice)
+		}
+		if !r.Begin(&end, "DataApdu.message.length") {
+			return false
+		}
 	}
 	var ok bool
 	switch d.Choice {
@@ -127,7 +139,7 @@ func (d *DataAPDU) appendTo(b []byte) ([]byte, error) {
 }
 
 // EventReportArgument is an event report from an object (EventReportArgumentSimple, 20601
-// clause A.10.2).
+// Annex A).
 //
 //	+------------------+--------------------+-------------------+--------+------------+
 //	| obj-handle (u16) | event-time (u32)   | event-type (OID)  | length | event-info |
@@ -145,6 +157,13 @@ type EventReportArgument struct {
 }
 
 func (e *EventReportArgument) decode(r *mder.Reader, _ int) bool {
+	if h, ok := r.Peek(8); ok {
+		e.ObjHandle = Handle(uint16(h[0])<<8 | uint16(h[1]))
+		e.EventTime = RelativeTime(uint32(h[2])<<24 | uint32(h[3])<<16 | uint32(h[4])<<8 | uint32(h[5]))
+		e.EventType = OID(uint16(h[6])<<8 | uint16(h[7]))
+		r.Skip(8)
+		return decodeEventInfo(r, e.EventType, &e.Info, &e.Report, "EventReportArgumentSimple.event-info")
+	}
 	return r.U16((*uint16)(&e.ObjHandle), "EventReportArgumentSimple.obj-handle") &&
 		r.U32((*uint32)(&e.EventTime), "EventReportArgumentSimple.event-time") &&
 		r.U16((*uint16)(&e.EventType), "EventReportArgumentSimple.event-type") &&
@@ -158,8 +177,8 @@ func (e *EventReportArgument) appendTo(b []byte) ([]byte, error) {
 	return appendEventInfo(b, e.EventType, e.Info, &e.Report, "EventReportArgumentSimple.event-info")
 }
 
-// EventReportResult answers a confirmed event report (EventReportResultSimple, 20601 clause
-// A.10.2).
+// EventReportResult answers a confirmed event report (EventReportResultSimple, 20601
+// Annex A).
 //
 //	+------------------+--------------------+-------------------+--------+------------------+
 //	| obj-handle (u16) | currentTime (u32)  | event-type (OID)  | length | event-reply-info |
@@ -191,7 +210,7 @@ func (e *EventReportResult) appendTo(b []byte) ([]byte, error) {
 }
 
 // GetArgument asks for attributes of an object; an empty list asks for all of them
-// (GetArgumentSimple, 20601 clause A.10.2).
+// (GetArgumentSimple, 20601 Annex A).
 //
 //	+------------------+------------------------------------------------+
 //	| obj-handle (u16) | attribute-id-list: count, length, OID…         |
@@ -211,7 +230,7 @@ func (g *GetArgument) appendTo(b []byte) ([]byte, error) {
 	return appendOIDList(b, g.AttributeIDs, "GetArgumentSimple.attribute-id-list")
 }
 
-// GetResult answers a GET (GetResultSimple, 20601 clause A.10.2).
+// GetResult answers a GET (GetResultSimple, 20601 Annex A).
 //
 //	+------------------+------------------------------------------------+
 //	| obj-handle (u16) | attribute-list: AttributeList                  |
@@ -231,7 +250,7 @@ func (g *GetResult) appendTo(b []byte) ([]byte, error) {
 	return g.Attributes.appendTo(b, "GetResultSimple.attribute-list")
 }
 
-// SetArgument changes attributes of an object (SetArgumentSimple, 20601 clause A.10.2).
+// SetArgument changes attributes of an object (SetArgumentSimple, 20601 Annex A).
 //
 //	+------------------+--------------------------------------------------------------+
 //	| obj-handle (u16) | modification-list: count, length, {modify-operator, AVA}…    |
@@ -290,7 +309,7 @@ func (s *SetArgument) appendTo(b []byte) ([]byte, error) {
 }
 
 // SetResult answers a confirmed SET with the attributes as they now are (SetResultSimple,
-// 20601 clause A.10.2); its layout is that of GetResult.
+// 20601 Annex A); its layout is that of GetResult.
 type SetResult struct {
 	ObjHandle  Handle
 	Attributes AttributeList
@@ -306,7 +325,7 @@ func (s *SetResult) appendTo(b []byte) ([]byte, error) {
 	return s.Attributes.appendTo(b, "SetResultSimple.attribute-list")
 }
 
-// ActionArgument invokes a method of an object (ActionArgumentSimple, 20601 clause A.10.2).
+// ActionArgument invokes a method of an object (ActionArgumentSimple, 20601 Annex A).
 //
 //	+------------------+--------------------+--------+------------------------+
 //	| obj-handle (u16) | action-type (OID)  | length | action-info-args (ANY) |
@@ -334,7 +353,7 @@ func (a *ActionArgument) appendTo(b []byte) ([]byte, error) {
 	return appendActionInvoke(b, a.ActionType, a.Args, &a.Invoke, "ActionArgumentSimple.action-info-args")
 }
 
-// ActionResult answers a confirmed ACTION (ActionResultSimple, 20601 clause A.10.2); its
+// ActionResult answers a confirmed ACTION (ActionResultSimple, 20601 Annex A); its
 // layout is that of ActionArgument. For MDCActDataRequest, MDCActSegTrigXfer and
 // MDCActSegGetInfo the result is decoded into Result as well and AppendBinary encodes
 // Result; for other actions Args is encoded as it is.
@@ -357,7 +376,7 @@ func (a *ActionResult) appendTo(b []byte) ([]byte, error) {
 	return appendActionResponse(b, a.ActionType, a.Args, &a.Result, "ActionResultSimple.action-info-args")
 }
 
-// ErrorResult is a remote operation error (ErrorResult, 20601 clause A.10.3).
+// ErrorResult is a remote operation error (ErrorResult, 20601 Annex A).
 //
 //	+--------------------+--------+-----------------+
 //	| error-value (u16)  | length | parameter (ANY) |
@@ -367,7 +386,7 @@ type ErrorResult struct {
 	Parameter  []byte // aliases the input
 }
 
-// RejectResult is a remote operation reject (RejectResult, 20601 clause A.10.3): one INT-U16
+// RejectResult is a remote operation reject (RejectResult, 20601 Annex A): one INT-U16
 // problem.
 type RejectResult struct {
 	Problem RorjProblem

@@ -1,5 +1,104 @@
 // Package ieee11073 implements the ISO/IEEE 11073-20601 optimized exchange protocol for
 // personal health devices: the MDER codec for every APDU and attribute type, FLOAT-Type and
-// SFLOAT-Type, the 11073-10101 nomenclature codes, and the standard and extended
-// configurations of the main device specializations.
+// SFLOAT-Type, the 11073-10101 nomenclature codes, and the configurations of the main device
+// specializations, from which event reports decode into typed observations.
+//
+// # Decoding
+//
+// An APDU holds any of the six APDUs (AARQ, AARE, RLRQ, RLRE, ABRT and PRST); a PRST holds a
+// DataAPDU with one remote operation: an event report (confirmed or not), GET, SET and
+// ACTION (confirmed or not), their results (RORS), an error (ROER) or a reject (RORJ).
+// Event reports, their replies and the actions this package knows are decoded down to their
+// typed contents (configuration reports, every kind of scan report, data requests and
+// responses, PM-segment transfers); other ANY fields are kept as raw bytes. Attribute values
+// in an AttributeList stay raw until decoded with their type (TypeVerList, SystemModel,
+// ProductionSpec, MdsTimeInfo, AbsoluteTime, NuObsValue, EnumObsValue, SaSpec and so on).
+//
+// A manager decodes a measurement like this:
+//
+//	var apdu ieee11073.APDU            // one per connection, reused
+//	obs := make([]ieee11073.Observation, 0, 16)
+//	if _, err := apdu.Unmarshal(msg); err != nil {
+//		// err is a *DecodeError naming the field and its offset
+//	}
+//	if apdu.Choice == ieee11073.ChoicePRST && apdu.PRST.Choice == ieee11073.MessageROIVConfirmedEventReport {
+//		// A standard configuration, or an extended one the registry has accepted.
+//		cfg, ok := registry.Lookup(systemID, devConfigID)
+//		if !ok {
+//			// unknown configuration: answer accepted-unknown-config in the AARE
+//		}
+//		obs, err := cfg.Observations(obs[:0], &apdu.PRST.EventReport)
+//		if err != nil {
+//			// a report that does not fit the configuration
+//		}
+//		for _, o := range obs {
+//			fmt.Println(o.Type, o.Value, ieee11073.Name(ieee11073.PartitionDim, o.Unit), o.Time)
+//		}
+//	}
+//
+// and encodes its answer with AppendBinary into a reused buffer.
+//
+// # Configurations
+//
+// StandardConfiguration returns the standard configurations of 10404 (pulse oximeter,
+// 0x0190 and 0x0191), 10407 (blood pressure, 0x02BC), 10408 (thermometer, 0x0320), 10415
+// (weighing scale, 0x05DC) and 10417 (glucose meter, 0x06A4). ParseConfigReport turns an
+// agent's configuration report into a Configuration; a Registry checks such reports,
+// accepts or rejects them (ConfigResult) and remembers the accepted ones by System ID and
+// Config ID. Configuration.Observations decodes fixed, variable, grouped and multiple-person
+// scan reports into Observations: metric code, value, unit code, status and time; on the
+// agent's side, Configuration.AppendObsValue lays observations out for a fixed-format scan
+// report.
+//
+// # Numbers
+//
+// Float and SFloat keep the raw FLOAT-Type and SFLOAT-Type: NaN, NRes, +INF, -INF and the
+// reserved value are distinct states, precision survives (2.0 is not 2), and conversion to
+// and from float64 and decimal text is exact.
+//
+// # Errors
+//
+// Decoding fails with a *DecodeError{Offset, Field, Err} whose Err is one of ErrShort,
+// ErrLength, ErrCount, ErrChoice or ErrValue; any byte string gives an error or a value,
+// never a panic, and every strict prefix of a valid APDU fails. Encoding fails with
+// ErrTooLong or ErrChoice wrapped with the field.
+//
+// # Buffer ownership
+//
+// Unmarshal never copies: byte slices in a decoded value (attribute values, raw ANY fields,
+// system IDs, observation bytes) alias the input, so the input must stay unchanged while the
+// value is in use. Unmarshal overwrites the value it decodes into and reuses the capacity of
+// its slices; when a value has decoded a message of the same shape before, decoding
+// allocates nothing. For APDU and DataAPDU only the field selected by Choice is meaningful;
+// the others keep their old contents so that their capacity can be reused. AppendBinary
+// appends to the caller's buffer and allocates only to grow it. ParseConfigReport and
+// Registry.Register copy what they keep; Observations appends to the caller's slice.
+//
+// # Concurrency
+//
+// The package has no mutable state. A decoded APDU, like any value, is not safe for
+// concurrent modification; use one per goroutine or connection. A Configuration is
+// read-only once built and safe for concurrent use, as are the shared standard
+// configurations, which must not be modified. A Registry is safe for concurrent use.
+//
+// # Performance
+//
+// Measured on a 2-core AMD EPYC virtual machine shared with other heavy jobs (load average
+// above 20), as medians of 10 runs of go test -bench; cpu-ns/op is the process CPU time per
+// operation, which the load inflates less than the wall-clock ns/op:
+//
+//	benchmark                     cpu-ns/op  ns/op (wall)  allocs/op
+//	BenchmarkDecodeEventReportBP     145        1026          0
+//	BenchmarkEncodeEventReportBP      39         273          0
+//	BenchmarkSHA256_64 (baseline)    123         764          0
+//
+// BenchmarkDecodeEventReportBP decodes the 66-byte confirmed blood-pressure event report of
+// the 10407 examples down to its four observation values. Across runs on that machine its
+// median CPU time ranged from 84 to 145 ns while SHA-256 over 64 bytes stayed at 117 to
+// 131 ns: decoding takes 0.7 to 1.2 times as long as the hash there, short of the 0.4 aimed
+// for. Encoding the same report takes about a third of decoding it. Neither allocates.
+//
+// The standard is ISO/IEEE 11073-20601 (Annex A for the abstract syntax, Annex F for
+// MDER); the nomenclature is ISO/IEEE 11073-10101 and the specializations are
+// 11073-10404, -10407, -10408, -10415 and -10417.
 package ieee11073

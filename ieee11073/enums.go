@@ -10,7 +10,7 @@ func enumString(names []string, v int, typ string) string {
 	return typ + "(" + strconv.Itoa(v) + ")"
 }
 
-// Choice is the tag of an APDU (20601 clause A.11.1, "APDU").
+// Choice is the tag of an APDU (20601 Annex A: "APDU").
 type Choice uint16
 
 // The APDU choices.
@@ -32,7 +32,7 @@ func (c Choice) String() string {
 	return "Choice(0x" + strconv.FormatUint(uint64(c), 16) + ")"
 }
 
-// MessageChoice is the tag of the message in a DataApdu (20601 clause A.10.1).
+// MessageChoice is the tag of the message in a DataApdu (20601 Annex A).
 type MessageChoice uint16
 
 // The DataApdu message choices: remote operation invoke (ROIV), result (RORS), error (ROER)
@@ -56,7 +56,7 @@ const (
 // messageIndex maps a MessageChoice to a small index: high byte × 8 + low byte.
 func messageIndex(m MessageChoice) int {
 	hi, lo := int(m>>8), int(m&0xFF)
-	if hi > 4 || lo > 7 {
+	if lo > 7 || hi*8+lo >= len(messageNames) {
 		return -1
 	}
 	return hi*8 + lo
@@ -104,7 +104,7 @@ func (m MessageChoice) IsConfirmed() bool {
 	return false
 }
 
-// DataProtoID identifies the data protocol of an association (20601 clause A.8.1).
+// DataProtoID identifies the data protocol of an association (20601 Annex A).
 type DataProtoID uint16
 
 // The data protocols.
@@ -123,7 +123,7 @@ func (d DataProtoID) String() string {
 	return "DataProtoID(" + strconv.Itoa(int(d)) + ")"
 }
 
-// AssociateResult is the result in an AARE (20601 clause A.8.2).
+// AssociateResult is the result in an AARE (20601 Annex A).
 type AssociateResult uint16
 
 // The association results.
@@ -149,7 +149,7 @@ func (r AssociateResult) String() string {
 	return enumString(associateResultNames[:], int(r), "AssociateResult")
 }
 
-// ReleaseRequestReason is the reason in an RLRQ (20601 clause A.8.3).
+// ReleaseRequestReason is the reason in an RLRQ (20601 Annex A).
 type ReleaseRequestReason uint16
 
 // The release request reasons.
@@ -165,7 +165,7 @@ func (r ReleaseRequestReason) String() string {
 	return enumString(releaseRequestReasonNames[:], int(r), "ReleaseRequestReason")
 }
 
-// ReleaseResponseReason is the reason in an RLRE (20601 clause A.8.4).
+// ReleaseResponseReason is the reason in an RLRE (20601 Annex A).
 type ReleaseResponseReason uint16
 
 // The release response reasons.
@@ -177,7 +177,7 @@ func (r ReleaseResponseReason) String() string {
 	return enumString(releaseResponseReasonNames[:], int(r), "ReleaseResponseReason")
 }
 
-// AbortReason is the reason in an ABRT (20601 clause A.8.5).
+// AbortReason is the reason in an ABRT (20601 Annex A).
 type AbortReason uint16
 
 // The abort reasons.
@@ -192,7 +192,7 @@ var abortReasonNames = [...]string{"undefined", "buffer-overflow", "response-tim
 
 func (r AbortReason) String() string { return enumString(abortReasonNames[:], int(r), "AbortReason") }
 
-// ModifyOperator is the operator of an AttributeModEntry in a SET (20601 clause A.10.2).
+// ModifyOperator is the operator of an AttributeModEntry in a SET (20601 Annex A).
 type ModifyOperator uint16
 
 // The modify operators.
@@ -209,7 +209,7 @@ func (o ModifyOperator) String() string {
 	return enumString(modifyOperatorNames[:], int(o), "ModifyOperator")
 }
 
-// ErrorValue is the error-value of a ROER (20601 clause A.10.3).
+// ErrorValue is the error-value of a ROER (20601 Annex A).
 type ErrorValue uint16
 
 // The remote operation errors.
@@ -232,7 +232,7 @@ var errorValueNames = [...]string{
 
 func (e ErrorValue) String() string { return enumString(errorValueNames[:], int(e), "ErrorValue") }
 
-// RorjProblem is the problem of a RORJ (20601 clause A.10.3).
+// RorjProblem is the problem of a RORJ (20601 Annex A).
 type RorjProblem uint16
 
 // The reject problems.
@@ -251,7 +251,7 @@ var rorjProblemNames = [...]string{
 
 func (p RorjProblem) String() string { return enumString(rorjProblemNames[:], int(p), "RorjProblem") }
 
-// ConfigResult is the result of a configuration report (20601 clause A.11.5).
+// ConfigResult is the result of a configuration report (20601 Annex A).
 type ConfigResult uint16
 
 // The configuration results.
@@ -267,7 +267,7 @@ func (r ConfigResult) String() string {
 	return enumString(configResultNames[:], int(r), "ConfigResult")
 }
 
-// DataReqResult is the result of a data request (20601 clause A.11.6).
+// DataReqResult is the result of a data request (20601 Annex A).
 type DataReqResult uint16
 
 // The data request results.
@@ -308,8 +308,8 @@ func (r DataReqResult) String() string {
 	return enumString(dataReqResultNames[:], int(r), "DataReqResult")
 }
 
-// TrigSegmXferRsp is the answer to a trigger-segment-data-transfer action (20601 clause
-// A.11.7).
+// TrigSegmXferRsp is the answer to a trigger-segment-data-transfer action (20601
+// Annex A).
 type TrigSegmXferRsp uint16
 
 // The trigger-segment-data-transfer responses.
@@ -330,7 +330,7 @@ func (r TrigSegmXferRsp) String() string {
 	return enumString(trigSegmXferRspNames[:], int(r), "TrigSegmXferRsp")
 }
 
-// Bits of the PhdAssociationInformation fields (20601 clause A.8.1).
+// Bits of the PhdAssociationInformation fields (20601 Annex A).
 const (
 	ProtocolVersion1 uint32 = 0x80000000 // protocol-version1
 	ProtocolVersion2 uint32 = 0x40000000 // protocol-version2
@@ -358,7 +358,7 @@ const (
 	DataReqModeCapabStop            uint16 = 0x8000     // data-req-supp-stop
 )
 
-// Configuration identifier ranges (20601 clause A.11.5, ConfigId).
+// Configuration identifier ranges (20601 Annex A: ConfigId).
 const (
 	ConfigIDManagerResponse ConfigID = 0x0000 // manager-config-response
 	ConfigIDStandardStart   ConfigID = 0x0001 // standard-config-start

@@ -110,7 +110,7 @@ func decodeEventInfo(r *mder.Reader, typ OID, raw *[]byte, info *EventInfo, fiel
 		ok = info.SegmentData.decode(r)
 	default:
 		r.S = r.S[n:]
-		return true
+		return r.End(end, field)
 	}
 	return ok && r.End(end, field)
 }
@@ -162,7 +162,7 @@ func decodeEventReply(r *mder.Reader, typ OID, raw *[]byte, reply *EventReply, f
 		ok = reply.SegmentData.decode(r)
 	default:
 		r.S = r.S[n:]
-		return true
+		return r.End(end, field)
 	}
 	return ok && r.End(end, field)
 }
@@ -206,7 +206,7 @@ func decodeActionInvoke(r *mder.Reader, typ OID, raw *[]byte, inv *ActionInvoke,
 		ok = inv.SetTime.decode(r)
 	default:
 		r.S = r.S[n:]
-		return true
+		return r.End(end, field)
 	}
 	return ok && r.End(end, field)
 }
@@ -253,7 +253,7 @@ func decodeActionResponse(r *mder.Reader, typ OID, raw *[]byte, res *ActionRespo
 		ok = res.SegmentInfo.decode(r)
 	default:
 		r.S = r.S[n:]
-		return true
+		return r.End(end, field)
 	}
 	return ok && r.End(end, field)
 }

@@ -5,7 +5,7 @@ import (
 	"strconv"
 )
 
-// FLOAT-Type and SFLOAT-Type (ISO/IEEE 11073-20601 clause F.5, "FLOAT-Type" and
+// FLOAT-Type and SFLOAT-Type (ISO/IEEE 11073-20601 Annex F, "FLOAT-Type" and
 // "SFLOAT-Type"; the same encodings serve the Bluetooth health profiles).
 //
 // A value is mantissa × 10^exponent, both two's complement, on the wire big-endian:
@@ -252,19 +252,12 @@ func (s SFloat) Exponent() int { return int(int16(s) >> 12) }
 
 // Float returns s as a FLOAT of the same mantissa, exponent and state; it is exact.
 func (s SFloat) Float() Float {
-	switch s {
-	case SFloatNaN:
-		return FloatNaN
-	case SFloatNRes:
-		return FloatNRes
-	case SFloatPosInf:
-		return FloatPosInf
-	case SFloatNegInf:
-		return FloatNegInf
-	case SFloatReserved:
-		return FloatReserved
+	// The special states are the contiguous raw values 0x07FE-0x0802 in both types, in the
+	// same order, 0x800000 - 0x800 apart.
+	if d := s - SFloatPosInf; d <= SFloatNegInf-SFloatPosInf {
+		return FloatPosInf + Float(d)
 	}
-	return Float(uint32(uint8(int8(s.Exponent())))<<24 | uint32(s.Mantissa())&0xFFFFFF)
+	return Float(uint32(int32(int16(s))>>12)<<24 | uint32(int32(uint32(s)<<20)>>20)&0xFFFFFF)
 }
 
 // Float64 returns the value as the nearest float64; see Float.Float64.

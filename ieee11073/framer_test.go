@@ -28,7 +28,13 @@ type capturedSession struct {
 // loadSessions reads testdata/antidote_sessions.txt (see its header for the source).
 func loadSessions(t testing.TB) []capturedSession {
 	t.Helper()
-	f, err := os.Open("testdata/antidote_sessions.txt")
+	return loadSessionsFile(t, "testdata/antidote_sessions.txt")
+}
+
+// loadSessionsFile reads captured sessions in the format of antidote_sessions.txt.
+func loadSessionsFile(t testing.TB, name string) []capturedSession {
+	t.Helper()
+	f, err := os.Open(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,11 +53,11 @@ func loadSessions(t testing.TB) []capturedSession {
 		}
 		dir, h, ok := strings.Cut(text, " ")
 		if !ok || (dir != "A" && dir != "M") || len(out) == 0 {
-			t.Fatalf("antidote_sessions.txt:%d: malformed line %q", line, text)
+			t.Fatalf("%s:%d: malformed line %q", name, line, text)
 		}
 		b, err := hex.DecodeString(h)
 		if err != nil {
-			t.Fatalf("antidote_sessions.txt:%d: %v", line, err)
+			t.Fatalf("%s:%d: %v", name, line, err)
 		}
 		s := &out[len(out)-1]
 		s.apdus = append(s.apdus, capturedAPDU{fromAgent: dir == "A", data: b})
@@ -60,7 +66,7 @@ func loadSessions(t testing.TB) []capturedSession {
 		t.Fatal(err)
 	}
 	if len(out) == 0 {
-		t.Fatal("no sessions in antidote_sessions.txt")
+		t.Fatalf("no sessions in %s", name)
 	}
 	return out
 }

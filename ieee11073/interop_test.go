@@ -261,6 +261,10 @@ func TestInteropAntidoteManager(t *testing.T) {
 		// An extended configuration: Antidote must ask for it, accept it and decode
 		// multiple-person fixed reports with it (systolic 113, diastolic 71, mean 85).
 		{"bloodpressure-extended", 0x4000, []string{`"113.000000"`, `"71.000000"`, `"85.000000"`}},
+		// Measurements built by SendObservations from the standard configurations: the
+		// thermometer's is unknown to Antidote, which asks for it (accepted-unknown-config).
+		{"glucose", 0x06A4, []string{`"97.000000"`}},
+		{"thermometer", 0x0320, []string{`"36.599998"`, `"oC"`}}, // printed from a float32
 	}
 	for _, tt := range tests {
 		t.Run(tt.session, func(t *testing.T) {
@@ -271,6 +275,18 @@ func TestInteropAntidoteManager(t *testing.T) {
 				config = extConfig(t, 0x4000)
 				ev := publishedAPDU(t, "er_bp_mp_fixed_4000").PRST.EventReport
 				ev.Info = nil
+				report = &ev
+			} else if tt.session == "glucose" || tt.session == "thermometer" {
+				std, _ := StandardConfiguration(tt.configID)
+				v, _ := NewFloat(970, -1) // 97 mg/dL
+				if tt.configID == 0x0320 {
+					v, _ = NewFloat(366, -1) // 36.6 °C
+				}
+				ev := EventReportArgument{EventTime: 0xFFFFFFFF, EventType: MDCNotiScanReportFixed}
+				obs := []Observation{{Handle: 1, Value: v, Time: AbsoluteTimeOf(time.Date(2026, 11, 22, 3, 30, 0, 0, time.UTC))}}
+				if err := FixedScanReport(std, obs, &ev.Report.ScanFixed); err != nil {
+					t.Fatal(err)
+				}
 				report = &ev
 			} else {
 				report = capturedReport(t, tt.session)
@@ -350,7 +366,8 @@ func TestInteropAntidoteManager(t *testing.T) {
 			if len(states) < 2 || states[len(states)-1] != StateUnassociated {
 				t.Errorf("agent states %v", states)
 			}
-			if tt.configID.IsExtended() && (len(states) < 3 || states[1] != StateConfigSending || states[2] != StateWaitingApproval) {
+			// Antidote knows no thermometer configuration: it asks for ours.
+			if (tt.configID.IsExtended() || tt.configID == 0x0320) && (len(states) < 3 || states[1] != StateConfigSending || states[2] != StateWaitingApproval) {
 				t.Errorf("agent states %v: the configuration was not exchanged", states)
 			}
 			if errors.Is(a.Err(), ErrAgentClosed) {

@@ -100,8 +100,17 @@ type AssociationInfo struct {
 //
 // Create one with NewManager and call Serve for each listener. Each connection is served by
 // one goroutine, which owns that association's state; timers are read deadlines on the
-// connection, turned into timer events. A misbehaving agent (undecodable APDU, APDU too
-// large, protocol violation) is aborted and disconnected without disturbing the others.
+// connection, turned into timer events. An agent that sends an APDU that does not decode
+// or is too large is aborted and disconnected; one that breaks the protocol is answered as
+// the state tables say (ABRT, ROER or RORJ). Either way the other agents are not disturbed.
+//
+// Performance: taking in a confirmed event report (decode, observations to the hook,
+// answer) allocates nothing. BenchmarkManagerIngest, 1,000 agents over loopback TCP on a
+// shared, heavily loaded 2-core machine, medians of 5 runs: with 8 reports in flight per
+// agent, 140,000 reports/s and 3.8 µs of CPU per report for manager and agents together
+// (about 500,000 reports/s if the two cores were free); with one report at a time,
+// 6,700 reports/s and 32 µs of CPU per report, nearly all of it in the system calls and
+// wake-ups of each round trip.
 type Manager struct {
 	cfg ManagerConfig
 

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -454,6 +456,36 @@ func TestManagerMatchesAntidote(t *testing.T) {
 	}
 }
 
+// TestManagerMatchesAntidoteExtended replays what phdkit's Agent sent Antidote's manager
+// with an extended configuration, and checks that the Manager answers with exactly the
+// APDUs Antidote's manager sent. Antidote sends its GET while it checks the configuration,
+// the Manager once the configuration is accepted, so the order differs; the set does not.
+func TestManagerMatchesAntidoteExtended(t *testing.T) {
+	_, addr := testManager(t, ManagerConfig{SystemID: [8]byte{0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88}})
+	s := loadSessionsFile(t, "testdata/antidote_manager_sessions.txt")[0]
+	r := dialRaw(t, addr)
+	var want []string
+	for _, a := range s.apdus {
+		if a.fromAgent {
+			r.write(a.data)
+		} else {
+			want = append(want, hex.EncodeToString(a.data))
+		}
+	}
+	var got []string
+	for range want {
+		_, b := r.read()
+		got = append(got, hex.EncodeToString(b))
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("the Manager's answers differ from Antidote's:\n got %v\nwant %v", got, want)
+		}
+	}
+}
+
 func TestManagerShutdown(t *testing.T) {
 	rec := newRecorder()
 	m, err := NewManager(rec.config(ManagerConfig{}))
@@ -475,7 +507,13 @@ func TestManagerShutdown(t *testing.T) {
 		}
 		agents = append(agents, a)
 	}
-	idle := dialRaw(t, l.Addr().String()) // connected, never associates
+	idle := dialRaw(t, l.Addr().String())    // connected, never associates
+	for i := 0; m.Associations() != 4; i++ { // accepted, not only queued in the listener
+		if i == 500 {
+			t.Fatalf("Associations() = %d, want 4", m.Associations())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := m.Shutdown(sctx); err != nil {
@@ -502,5 +540,83 @@ func TestManagerShutdown(t *testing.T) {
 	idle.expectClosed()
 	if err := m.Serve(l); !errors.Is(err, ErrServerClosed) {
 		t.Errorf("Serve after Shutdown = %v", err)
+	}
+}
+
+// TestManagerShutdownDeadline checks that Shutdown gives up on an agent that never answers
+// the release when its context ends, closes everything and still waits for the goroutines.
+func TestManagerShutdownDeadline(t *testing.T) {
+	m, err := NewManager(ManagerConfig{SkipMDSGet: true, ReleaseTimeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- m.Serve(l) }()
+	r := dialRaw(t, l.Addr().String())
+	r.write(antidoteAARQ(t))
+	if a, _ := r.read(); a.Choice != ChoiceAARE {
+		t.Fatalf("got %v, want AARE", a.Choice)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := m.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Shutdown = %v, want context.DeadlineExceeded", err)
+	}
+	if n := m.Associations(); n != 0 {
+		t.Errorf("Associations() = %d after Shutdown returned", n)
+	}
+	if a, _ := r.read(); a.Choice != ChoiceRLRQ {
+		t.Errorf("the agent got %v, want the RLRQ", a.Choice)
+	}
+	r.expectClosed()
+	if err := <-served; !errors.Is(err, ErrServerClosed) {
+		t.Errorf("Serve = %v", err)
+	}
+	if err := m.Close(); err != nil {
+		t.Errorf("Close after Shutdown: %v", err)
+	}
+}
+
+func TestManagerConfigErrors(t *testing.T) {
+	for _, cfg := range []ManagerConfig{{MaxAPDU: -1}, {ResponseTimeout: -time.Second}} {
+		if _, err := NewManager(cfg); err == nil {
+			t.Errorf("NewManager(%+v) accepted a bad configuration", cfg)
+		}
+	}
+}
+
+// TestManagerContextCancel checks that cancelling the context of ServeConn aborts that
+// association only.
+func TestManagerContextCancel(t *testing.T) {
+	rec := newRecorder()
+	m, err := NewManager(rec.config(ManagerConfig{SkipMDSGet: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	client, server := net.Pipe()
+	defer client.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	m.ServeConn(ctx, server)
+	a, err := NewAgent(client, AgentConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if err := a.Associate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	select {
+	case <-a.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the agent is still connected after the context was cancelled")
+	}
+	if err := <-rec.endedCh; !errors.Is(err, context.Canceled) && !errors.Is(err, ErrAssociationAborted) {
+		t.Errorf("association ended with %v", err)
 	}
 }

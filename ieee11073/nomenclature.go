@@ -15,7 +15,7 @@ func (p Partition) String() string {
 	return enumString(partitionNames[:], int(p), "Partition")
 }
 
-// Type is a nomenclature code qualified by its partition (TYPE, 20601 clause A.2): the
+// Type is a nomenclature code qualified by its partition (TYPE, 20601 Annex A): the
 // value of MDCAttrIDType.
 //
 //	+-------------------+-------------+

@@ -1,6 +1,9 @@
 package ieee11073
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // ObservationKind says what an Observation's value is.
 type ObservationKind uint8
@@ -24,40 +27,94 @@ const PersonIDUnknown uint16 = 0xFFFF
 // Observation is one measured value, as decoded from an event report with the sending
 // agent's configuration: what was measured, the value, its unit and when.
 type Observation struct {
+	Value    Float           // ObservationNumeric: the number, SFLOATs widened exactly
+	Bits     uint32          // ObservationEnumBits: the bit string
+	RelTime  RelativeTime    // MDCAttrTimeStampRel, 0 when the agent sent none
+	Type     Type            // the measured quantity (metric code and its partition)
+	Time     AbsoluteTime    // MDCAttrTimeStampAbs, zero when the agent sent none
 	Handle   Handle          // the object that reported it
 	PersonID uint16          // from multiple-person reports; PersonIDUnknown otherwise
-	Kind     ObservationKind //
-	Type     Type            // the measured quantity (metric code and its partition)
 	Unit     OID             // unit code, partition DIM; 0 for enumerations
-	Value    Float           // ObservationNumeric: the number, SFLOATs widened exactly
 	Enum     OID             // ObservationEnumOID: the code
-	Bits     uint32          // ObservationEnumBits: the bit string
 	Status   uint16          // MeasurementStatus* bits, 0 when the agent sent none
-	Time     AbsoluteTime    // MDCAttrTimeStampAbs, zero when the agent sent none
-	RelTime  RelativeTime    // MDCAttrTimeStampRel, 0 when the agent sent none
-}
-
-// obsState carries what one object's report says about all its values.
-type obsState struct {
-	time    AbsoluteTime
-	relTime RelativeTime
-	status  uint16
-	unit    OID
+	Kind     ObservationKind // what the value is
 }
 
 // Observations appends to dst the observations in an event report sent by an agent with
-// configuration c and returns the extended slice. It decodes the fixed, variable,
-// multiple-person fixed and multiple-person variable scan reports (buffered, unbuffered or
-// not); other events fail with ErrUnsupportedReport. It allocates nothing when dst has room
-// for the observations. Errors name the failing field; a report that names an object the
-// configuration lacks fails with ErrUnknownHandle.
+// configuration c and returns the extended slice. It decodes the fixed, variable, grouped
+// and multiple-person scan reports (buffered, unbuffered or not; a grouped report is laid
+// out by the handle attribute value map of the scanner that sent it); other events, such as
+// configuration reports and PM-segment data, fail with ErrUnsupportedReport. It allocates
+// nothing when dst has room for the observations. Errors name the failing field; a report
+// that names an object the configuration lacks fails with ErrUnknownHandle.
 func (c *Configuration) Observations(dst []Observation, ev *EventReportArgument) ([]Observation, error) {
+	switch eventInfoKind(ev.EventType) {
+	case infoScanGrouped, infoScanMPGrouped:
+		return c.appendGroupedReport(dst, ev.ObjHandle, ev.EventType, &ev.Report)
+	}
 	return c.AppendObservations(dst, ev.EventType, &ev.Report)
 }
 
+// appendGroupedReport decodes a grouped scan report sent by the scanner with handle
+// scanner.
+func (c *Configuration) appendGroupedReport(dst []Observation, scanner Handle, eventType OID, info *EventInfo) ([]Observation, error) {
+	if c == nil {
+		return dst, fmt.Errorf("%w: no configuration", ErrConfig)
+	}
+	sc := c.Object(scanner)
+	if sc == nil {
+		return dst, unknownHandle(scanner)
+	}
+	var err error
+	if eventInfoKind(eventType) == infoScanGrouped {
+		for _, g := range info.ScanGrouped.Groups {
+			if dst, err = c.appendGroup(dst, sc.HandleValMap, g, PersonIDUnknown); err != nil {
+				return dst, err
+			}
+		}
+		return dst, nil
+	}
+	for i := range info.ScanMPGrouped.Persons {
+		p := &info.ScanMPGrouped.Persons[i]
+		if dst, err = c.appendGroup(dst, sc.HandleValMap, p.Group, p.PersonID); err != nil {
+			return dst, err
+		}
+	}
+	return dst, nil
+}
+
+// appendGroup decodes one ObservationScanGrouped: the values of each object of the
+// scanner's handle attribute value map, one after the other.
+func (c *Configuration) appendGroup(dst []Observation, m HandleAttrValMap, g []byte, person uint16) ([]Observation, error) {
+	off := 0
+	for i := range m {
+		n := 0
+		for _, e := range m[i].ValMap {
+			n += int(e.Len)
+		}
+		if n > len(g)-off {
+			return dst, &DecodeError{Offset: off, Field: "ObservationScanGrouped", Err: ErrShort}
+		}
+		o := ObservationScanFixed{ObjHandle: m[i].ObjHandle, Value: g[off : off+n]}
+		var err error
+		if dst, err = c.appendFixedMap(dst, &o, m[i].ValMap, person); err != nil {
+			return dst, err
+		}
+		off += n
+	}
+	if off != len(g) {
+		return dst, &DecodeError{Offset: off, Field: "ObservationScanGrouped", Err: ErrLength}
+	}
+	return dst, nil
+}
+
 // AppendObservations is Observations for an event given by its type and decoded
-// event-info, such as the event in a DataResponse.
+// event-info, such as the event in a DataResponse. Grouped scan reports need the handle of
+// the scanner that sent them, so they go through Observations only.
 func (c *Configuration) AppendObservations(dst []Observation, eventType OID, info *EventInfo) ([]Observation, error) {
+	if c == nil {
+		return dst, fmt.Errorf("%w: no configuration", ErrConfig)
+	}
 	var err error
 	switch eventInfoKind(eventType) {
 	case infoScanFixed:
@@ -96,23 +153,79 @@ func (c *Configuration) AppendObservations(dst []Observation, eventType OID, inf
 	return dst, nil
 }
 
-// appendFixed decodes one object's obs-val-data laid out by its attribute value map.
+// obsCommon holds what applies to every value in one object's report.
+type obsCommon struct {
+	obj     *ConfiguredObject
+	time    AbsoluteTime
+	relTime RelativeTime
+	status  uint16
+	unit    OID
+	person  uint16
+}
+
+// next extends dst by one observation holding the common fields and returns it; the
+// caller sets the value. Fields are stored one by one, never copied as a whole struct,
+// which keeps the stores cheap to read back.
+func (c *obsCommon) next(dst []Observation) ([]Observation, *Observation) {
+	n := len(dst)
+	if n < cap(dst) {
+		dst = dst[:n+1]
+	} else {
+		dst = append(dst, Observation{})
+	}
+	o := &dst[n]
+	o.Value, o.Bits, o.RelTime = 0, 0, c.relTime
+	o.Type, o.Time = c.obj.Type, c.time
+	o.Handle, o.PersonID, o.Unit, o.Enum, o.Status, o.Kind = c.obj.Handle, c.person, c.unit, 0, c.status, ObservationNumeric
+	return dst, o
+}
+
+// appendFixed decodes one object's obs-val-data laid out by its attribute value map: a
+// first pass checks the layout and picks up what applies to every value (time stamp,
+// status, unit), a second appends the values.
 func (c *Configuration) appendFixed(dst []Observation, o *ObservationScanFixed, person uint16) ([]Observation, error) {
+	return c.appendFixedMap(dst, o, nil, person)
+}
+
+// appendFixedMap is appendFixed with the layout given by valMap, or by the object's own
+// attribute value map when valMap is nil.
+func (c *Configuration) appendFixedMap(dst []Observation, o *ObservationScanFixed, valMap AttrValMap, person uint16) ([]Observation, error) {
 	obj := c.Object(o.ObjHandle)
 	if obj == nil {
 		return dst, unknownHandle(o.ObjHandle)
 	}
-	start := len(dst)
-	var st obsState
+	if valMap == nil {
+		valMap = obj.ValMap
+	}
+	cm := obsCommon{obj: obj, unit: obj.Unit, person: person}
 	v := o.Value
+	start := len(dst)
 	off := 0
-	for _, e := range obj.ValMap {
+	late := false // a common attribute came after values it applies to
+	for _, e := range valMap {
 		n := int(e.Len)
 		if n > len(v)-off {
 			return dst[:start], &DecodeError{Offset: off, Field: "ObservationScanFixed.obs-val-data", Err: ErrShort}
 		}
-		var ok bool
-		if dst, ok = appendValue(dst, obj, person, e.ID, v[off:off+n], &st); !ok {
+		f := v[off : off+n]
+		ok := true
+		switch e.ID {
+		case MDCAttrNuValObsBasic: // the common cases first, without a call
+			if ok = n == 2; ok {
+				var ob *Observation
+				dst, ob = cm.next(dst)
+				ob.Value = SFloat(uint16(f[0])<<8 | uint16(f[1])).Float()
+			}
+		case MDCAttrTimeStampAbs:
+			ok = n == 8 && cm.time.set(f)
+			late = late || len(dst) > start
+		case MDCAttrTimeStampRel, MDCAttrMsmtStat, MDCAttrUnitCode:
+			ok = cm.common(e.ID, f)
+			late = late || len(dst) > start
+		default:
+			dst, ok = cm.appendValue(dst, e.ID, f)
+		}
+		if !ok {
 			return dst[:start], &DecodeError{Offset: off, Field: "ObservationScanFixed.obs-val-data", Err: ErrValue}
 		}
 		off += n
@@ -120,27 +233,74 @@ func (c *Configuration) appendFixed(dst []Observation, o *ObservationScanFixed, 
 	if off != len(v) {
 		return dst[:start], &DecodeError{Offset: off, Field: "ObservationScanFixed.obs-val-data", Err: ErrLength}
 	}
-	st.apply(dst[start:])
+	if late {
+		cm.stamp(dst[start:])
+	}
 	return dst, nil
 }
 
-// appendVar decodes one object's attribute list.
+// stamp sets on obs the time stamps, status and unit an object's report carried after its
+// values.
+func (c *obsCommon) stamp(obs []Observation) {
+	for i := range obs {
+		o := &obs[i]
+		o.Time, o.RelTime = c.time, c.relTime
+		if o.Status == 0 {
+			o.Status = c.status
+		}
+		if o.Unit == c.obj.Unit && o.Kind == ObservationNumeric {
+			o.Unit = c.unit
+		}
+	}
+}
+
+// appendVar decodes one object's attribute list in the same two passes.
 func (c *Configuration) appendVar(dst []Observation, o *ObservationScan, person uint16) ([]Observation, error) {
 	obj := c.Object(o.ObjHandle)
 	if obj == nil {
 		return dst, unknownHandle(o.ObjHandle)
 	}
+	cm := obsCommon{obj: obj, unit: obj.Unit, person: person}
+	for i := range o.Attributes {
+		if a := &o.Attributes[i]; !cm.common(a.ID, a.Value) {
+			return dst, &DecodeError{Field: "ObservationScan.attributes", Err: ErrValue}
+		}
+	}
 	start := len(dst)
-	var st obsState
 	for i := range o.Attributes {
 		a := &o.Attributes[i]
 		var ok bool
-		if dst, ok = appendValue(dst, obj, person, a.ID, a.Value, &st); !ok {
+		if dst, ok = cm.appendValue(dst, a.ID, a.Value); !ok {
 			return dst[:start], &DecodeError{Field: "ObservationScan.attributes", Err: ErrValue}
 		}
 	}
-	st.apply(dst[start:])
 	return dst, nil
+}
+
+// common records an attribute that applies to every value of an object's report: the
+// time stamps, the measurement status and a changed unit. It reports false when such an
+// attribute is malformed.
+func (c *obsCommon) common(id OID, v []byte) bool {
+	switch id {
+	case MDCAttrTimeStampAbs:
+		return len(v) == 8 && c.time.set(v)
+	case MDCAttrTimeStampRel:
+		if len(v) != 4 {
+			return false
+		}
+		c.relTime = RelativeTime(binary.BigEndian.Uint32(v))
+	case MDCAttrMsmtStat:
+		if len(v) != 2 {
+			return false
+		}
+		c.status = binary.BigEndian.Uint16(v)
+	case MDCAttrUnitCode:
+		if len(v) != 2 {
+			return false
+		}
+		c.unit = OID(binary.BigEndian.Uint16(v))
+	}
+	return true
 }
 
 //go:noinline
@@ -154,6 +314,7 @@ func (e errorWithHandle) Error() string {
 	return ErrUnknownHandle.Error() + " " + itoa(int(e.h))
 }
 
+// Unwrap returns ErrUnknownHandle.
 func (e errorWithHandle) Unwrap() error { return ErrUnknownHandle }
 
 func itoa(v int) string {
@@ -170,27 +331,6 @@ func itoa(v int) string {
 	return string(b[i:])
 }
 
-// apply stamps the time, status and unit an object reported on its observations.
-func (st *obsState) apply(obs []Observation) {
-	if st.time == (AbsoluteTime{}) && st.relTime == 0 && st.status == 0 && st.unit == 0 {
-		return
-	}
-	for i := range obs {
-		o := &obs[i]
-		o.Time, o.RelTime = st.time, st.relTime
-		if st.status != 0 {
-			o.Status = st.status
-		}
-		if st.unit != 0 && o.Kind == ObservationNumeric {
-			o.Unit = st.unit
-		}
-	}
-}
-
-func newObs(obj *ConfiguredObject, person uint16) Observation {
-	return Observation{Handle: obj.Handle, PersonID: person, Type: obj.Type, Unit: obj.Unit}
-}
-
 // component returns the type of part i of a compound metric.
 func component(obj *ConfiguredObject, i int) Type {
 	if i < len(obj.PhysioList) {
@@ -199,110 +339,116 @@ func component(obj *ConfiguredObject, i int) Type {
 	return obj.Type
 }
 
-// appendValue interprets one attribute value of an observation; it reports false when the
-// value is malformed. Attributes it does not interpret are skipped.
-func appendValue(dst []Observation, obj *ConfiguredObject, person uint16, id OID, v []byte, st *obsState) ([]Observation, bool) {
+// appendValue appends the observations in one attribute value; it reports false when the
+// value is malformed. Attributes that carry no value are skipped.
+func (c *obsCommon) appendValue(dst []Observation, id OID, v []byte) ([]Observation, bool) {
+	var o *Observation
 	switch id {
 	case MDCAttrNuValObsBasic:
 		if len(v) != 2 {
 			return dst, false
 		}
-		dst = append(dst, Observation{Handle: obj.Handle, PersonID: person, Type: obj.Type, Unit: obj.Unit,
-			Value: SFloat(binary.BigEndian.Uint16(v)).Float()})
-		return dst, true
+		dst, o = c.next(dst)
+		o.Value = SFloat(binary.BigEndian.Uint16(v)).Float()
 	case MDCAttrNuValObsSimp:
 		if len(v) != 4 {
 			return dst, false
 		}
-		dst = append(dst, Observation{Handle: obj.Handle, PersonID: person, Type: obj.Type, Unit: obj.Unit,
-			Value: Float(binary.BigEndian.Uint32(v))})
-		return dst, true
-	case MDCAttrTimeStampAbs:
-		return dst, len(v) == 8 && st.time.set(v)
+		dst, o = c.next(dst)
+		o.Value = Float(binary.BigEndian.Uint32(v))
 	case MDCAttrNuCmpdValObsBasic, MDCAttrNuCmpdValObsSimp, MDCAttrNuCmpdValObs:
-		return appendCompound(dst, obj, person, id, v)
+		return c.appendCompound(dst, id, v)
 	case MDCAttrNuValObs:
 		if len(v) != 10 {
 			return dst, false
 		}
-		o := newObs(obj, person)
+		dst, o = c.next(dst)
 		o.Type.Code = OID(binary.BigEndian.Uint16(v))
 		o.Status = binary.BigEndian.Uint16(v[2:])
 		o.Unit = OID(binary.BigEndian.Uint16(v[4:]))
 		o.Value = Float(binary.BigEndian.Uint32(v[6:]))
-		return append(dst, o), true
 	case MDCAttrEnumObsValSimpOID:
 		if len(v) != 2 {
 			return dst, false
 		}
-		o := newObs(obj, person)
+		dst, o = c.next(dst)
 		o.Kind, o.Unit, o.Enum = ObservationEnumOID, 0, OID(binary.BigEndian.Uint16(v))
-		return append(dst, o), true
 	case MDCAttrEnumObsValSimpBitStr:
 		if len(v) != 4 {
 			return dst, false
 		}
-		o := newObs(obj, person)
+		dst, o = c.next(dst)
 		o.Kind, o.Unit, o.Bits = ObservationEnumBits, 0, binary.BigEndian.Uint32(v)
-		return append(dst, o), true
 	case MDCAttrEnumObsValBasicBitStr:
 		if len(v) != 2 {
 			return dst, false
 		}
-		o := newObs(obj, person)
+		dst, o = c.next(dst)
 		o.Kind, o.Unit, o.Bits = ObservationEnumBits, 0, uint32(binary.BigEndian.Uint16(v))
-		return append(dst, o), true
-	case MDCAttrTimeStampRel:
-		if len(v) != 4 {
+	case MDCAttrValEnumObs:
+		// EnumObsValue: metric-id, state, then an EnumVal CHOICE; text values carry no
+		// number and are left to the caller.
+		if len(v) < 8 || int(binary.BigEndian.Uint16(v[6:])) != len(v)-8 {
 			return dst, false
 		}
-		st.relTime = RelativeTime(binary.BigEndian.Uint32(v))
-	case MDCAttrMsmtStat:
-		if len(v) != 2 {
+		metric, state, choice := OID(binary.BigEndian.Uint16(v)), binary.BigEndian.Uint16(v[2:]), EnumValChoice(binary.BigEndian.Uint16(v[4:]))
+		switch {
+		case choice == EnumValObjID && len(v) == 10:
+			dst, o = c.next(dst)
+			o.Kind, o.Unit, o.Enum = ObservationEnumOID, 0, OID(binary.BigEndian.Uint16(v[8:]))
+		case choice == EnumValBitStr && len(v) == 12:
+			dst, o = c.next(dst)
+			o.Kind, o.Unit, o.Bits = ObservationEnumBits, 0, binary.BigEndian.Uint32(v[8:])
+		case choice == EnumValTextString:
+			return dst, true
+		default:
 			return dst, false
 		}
-		st.status = binary.BigEndian.Uint16(v)
-	case MDCAttrUnitCode:
-		if len(v) != 2 {
-			return dst, false
-		}
-		st.unit = OID(binary.BigEndian.Uint16(v))
+		o.Type.Code, o.Status = metric, state
 	}
 	return dst, true
 }
 
-// appendCompound interprets a compound numeric value: a SEQUENCE OF SFLOAT, FLOAT or
+// appendCompound appends a compound numeric value: a SEQUENCE OF SFLOAT, FLOAT or
 // NuObsValue whose parts are named by the object's MDCAttrIDPhysioList.
-func appendCompound(dst []Observation, obj *ConfiguredObject, person uint16, id OID, v []byte) ([]Observation, bool) {
+func (c *obsCommon) appendCompound(dst []Observation, id OID, v []byte) ([]Observation, bool) {
 	if len(v) < 4 {
 		return dst, false
 	}
 	count, length := int(binary.BigEndian.Uint16(v)), int(binary.BigEndian.Uint16(v[2:]))
-	w := 2
-	if id == MDCAttrNuCmpdValObsSimp {
-		w = 4
-	} else if id == MDCAttrNuCmpdValObs {
-		w = 10
-	}
-	if length != len(v)-4 || count*w != length {
-		return dst, false
-	}
 	v = v[4:]
-	for i := 0; i < count; i++ {
-		o := Observation{Handle: obj.Handle, PersonID: person, Type: component(obj, i), Unit: obj.Unit}
-		p := v[i*w:]
-		switch w {
-		case 2:
-			o.Value = SFloat(binary.BigEndian.Uint16(p)).Float()
-		case 4:
-			o.Value = Float(binary.BigEndian.Uint32(p))
-		default:
+	var o *Observation
+	switch id {
+	case MDCAttrNuCmpdValObsBasic:
+		if length != len(v) || count*2 != length {
+			return dst, false
+		}
+		for i := 0; i < count; i++ {
+			dst, o = c.next(dst)
+			o.Type = component(c.obj, i)
+			o.Value = SFloat(binary.BigEndian.Uint16(v[2*i:])).Float()
+		}
+	case MDCAttrNuCmpdValObsSimp:
+		if length != len(v) || count*4 != length {
+			return dst, false
+		}
+		for i := 0; i < count; i++ {
+			dst, o = c.next(dst)
+			o.Type = component(c.obj, i)
+			o.Value = Float(binary.BigEndian.Uint32(v[4*i:]))
+		}
+	default:
+		if length != len(v) || count*10 != length {
+			return dst, false
+		}
+		for i := 0; i < count; i++ {
+			p := v[10*i:]
+			dst, o = c.next(dst)
 			o.Type.Code = OID(binary.BigEndian.Uint16(p))
 			o.Status = binary.BigEndian.Uint16(p[2:])
 			o.Unit = OID(binary.BigEndian.Uint16(p[4:]))
 			o.Value = Float(binary.BigEndian.Uint32(p[6:]))
 		}
-		dst = append(dst, o)
 	}
 	return dst, true
 }

@@ -208,3 +208,153 @@ func TestObservationsAllocs(t *testing.T) {
 		}
 	}
 }
+
+func TestObservationsEnum(t *testing.T) {
+	cfg := &Configuration{ID: 0x4010, Objects: []ConfiguredObject{{Class: MDCMocVmoMetricEnum, Handle: 4,
+		Type: Type{PartitionSCADA, 0x1234}}}}
+	enumOID, _ := (&EnumObsValue{MetricID: 0x1235, State: MeasurementStatusDemoData, Choice: EnumValObjID, ObjID: 0x4242}).AppendBinary(nil)
+	enumBits, _ := (&EnumObsValue{MetricID: 0x1236, Choice: EnumValBitStr, Bits: 0x80000001}).AppendBinary(nil)
+	ev := EventReportArgument{EventType: MDCNotiScanReportVar, Report: EventInfo{ScanVar: ScanReportInfoVar{
+		Observations: []ObservationScan{{ObjHandle: 4, Attributes: AttributeList{
+			{MDCAttrEnumObsValSimpOID, []byte{0x11, 0x22}},
+			{MDCAttrValEnumObs, enumOID},
+			{MDCAttrValEnumObs, enumBits},
+			{MDCAttrEnumObsValBasicBitStr, []byte{0x00, 0x05}},
+			{MDCAttrTimeStampRel, []byte{0, 0, 1, 0}},
+		}}},
+	}}}
+	obs, err := cfg.Observations(nil, &ev)
+	if err != nil || len(obs) != 4 {
+		t.Fatalf("Observations = %+v, %v", obs, err)
+	}
+	want := []Observation{
+		{Kind: ObservationEnumOID, Enum: 0x1122, Type: Type{PartitionSCADA, 0x1234}},
+		{Kind: ObservationEnumOID, Enum: 0x4242, Type: Type{PartitionSCADA, 0x1235}, Status: MeasurementStatusDemoData},
+		{Kind: ObservationEnumBits, Bits: 0x80000001, Type: Type{PartitionSCADA, 0x1236}},
+		{Kind: ObservationEnumBits, Bits: 5, Type: Type{PartitionSCADA, 0x1234}},
+	}
+	for i := range want {
+		want[i].Handle, want[i].PersonID, want[i].RelTime = 4, PersonIDUnknown, 256
+		if obs[i] != want[i] {
+			t.Errorf("observation %d = %+v, want %+v", i, obs[i], want[i])
+		}
+	}
+	var nilCfg *Configuration
+	if _, err := nilCfg.Observations(nil, &ev); !errors.Is(err, ErrConfig) {
+		t.Errorf("nil configuration: %v", err)
+	}
+}
+
+func TestObservationsGrouped(t *testing.T) {
+	hvm, _ := HandleAttrValMap{
+		{1, AttrValMap{{MDCAttrNuValObsBasic, 2}, {MDCAttrTimeStampAbs, 8}}},
+		{2, AttrValMap{{MDCAttrNuValObsSimp, 4}}},
+	}.AppendBinary(nil)
+	rep := ConfigReport{ConfigReportID: 0x4100, Objects: []ConfigObject{
+		{Class: MDCMocVmoMetricNu, ObjHandle: 1, Attributes: AttributeList{
+			{MDCAttrIDType, []byte{0, 2, 0x4B, 0x5C}}, {MDCAttrUnitCode, []byte{0x17, 0xA0}}}},
+		{Class: MDCMocVmoMetricNu, ObjHandle: 2, Attributes: AttributeList{
+			{MDCAttrIDType, []byte{0, 2, 0xE1, 0x40}}, {MDCAttrUnitCode, []byte{0x06, 0xC3}}}},
+		{Class: MDCMocScanCfgPeri, ObjHandle: 100, Attributes: AttributeList{{MDCAttrScanHandleAttrValMap, hvm}}},
+	}}
+	var r Registry
+	cfg, res, err := r.Register([]byte("grouped!"), &rep)
+	if err != nil || res != ConfigResultAccepted {
+		t.Fatalf("Register = %v, %v", res, err)
+	}
+	group := []byte{0xF1, 0x6E, 0x20, 0x26, 0x01, 0x02, 0x08, 0x30, 0x00, 0x00, 0xFF, 0x00, 0x02, 0x6F}
+	a := APDU{Choice: ChoicePRST, PRST: DataAPDU{InvokeID: 9, Choice: MessageROIVEventReport,
+		EventReport: EventReportArgument{ObjHandle: 100, EventType: MDCNotiUnbufScanReportGrouped,
+			Report: EventInfo{ScanGrouped: ScanReportInfoGrouped{Groups: [][]byte{group, group}}}}}}
+	b, err := a.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back APDU
+	if _, err := back.Unmarshal(b); err != nil {
+		t.Fatal(err)
+	}
+	obs, err := cfg.Observations(nil, &back.PRST.EventReport)
+	if err != nil || len(obs) != 4 {
+		t.Fatalf("Observations = %+v, %v", obs, err)
+	}
+	if obs[0].Type.Code != MDCTempBody || obs[0].Value.String() != "36.6" || obs[0].Time.String() != "2026-01-02T08:30:00.00" ||
+		obs[1].Type.Code != MDCMassBodyActual || obs[1].Value.String() != "62.3" || obs[1].Unit != MDCDimKiloG {
+		t.Fatalf("Observations = %+v", obs[:2])
+	}
+	back.PRST.EventReport.Report.ScanGrouped.Groups[1] = group[:13]
+	if _, err := cfg.Observations(nil, &back.PRST.EventReport); !errors.Is(err, ErrShort) {
+		t.Fatalf("short group: %v", err)
+	}
+	back.PRST.EventReport.ObjHandle = 1
+	if _, err := cfg.Observations(nil, &back.PRST.EventReport); err == nil {
+		t.Fatal("grouped report from an object that is no scanner decoded")
+	}
+}
+
+// An agent encodes observations with AppendObsValue; the manager decodes the same values.
+func TestAppendObsValueRoundTrip(t *testing.T) {
+	at := AbsoluteTime{0x20, 0x26, 0x11, 0x22, 0x03, 0x15, 0x00, 0x00}
+	for _, id := range StandardConfigurationIDs() {
+		cfg, _ := StandardConfiguration(id)
+		var rep ScanReportInfoFixed
+		rep.DataReqID = DataReqIDAgentInitiated
+		var want []Observation
+		for _, obj := range cfg.Objects {
+			parts := 1
+			if len(obj.PhysioList) > 0 {
+				parts = len(obj.PhysioList)
+			}
+			var obs []Observation
+			for i := 0; i < parts; i++ {
+				v, _ := NewFloat(int32(100+i), -1)
+				o := Observation{Handle: obj.Handle, PersonID: PersonIDUnknown, Type: component(&obj, i), Unit: obj.Unit, Value: v}
+				for _, e := range obj.ValMap {
+					if e.ID == MDCAttrTimeStampAbs {
+						o.Time = at
+					}
+				}
+				obs = append(obs, o)
+			}
+			val, err := cfg.AppendObsValue(nil, obj.Handle, obs)
+			if err != nil {
+				t.Fatalf("%#04x: %v", uint16(id), err)
+			}
+			rep.Observations = append(rep.Observations, ObservationScanFixed{obj.Handle, val})
+			want = append(want, obs...)
+		}
+		ev := EventReportArgument{EventType: MDCNotiScanReportFixed, Report: EventInfo{ScanFixed: rep}}
+		a := APDU{Choice: ChoicePRST, PRST: DataAPDU{Choice: MessageROIVConfirmedEventReport, EventReport: ev}}
+		b, err := a.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back APDU
+		if _, err := back.Unmarshal(b); err != nil {
+			t.Fatal(err)
+		}
+		got, err := cfg.Observations(nil, &back.PRST.EventReport)
+		if err != nil {
+			t.Fatalf("%#04x: %v", uint16(id), err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%#04x: %d observations, want %d", uint16(id), len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("%#04x observation %d = %+v, want %+v", uint16(id), i, got[i], want[i])
+			}
+		}
+	}
+	cfg, _ := StandardConfiguration(0x02BC)
+	if _, err := cfg.AppendObsValue(nil, 9, []Observation{{}}); !errors.Is(err, ErrUnknownHandle) {
+		t.Errorf("unknown handle: %v", err)
+	}
+	if _, err := cfg.AppendObsValue(nil, 1, []Observation{{}}); !errors.Is(err, ErrValue) {
+		t.Errorf("too few parts: %v", err)
+	}
+	big, _ := NewFloat(100000, 0)
+	if _, err := cfg.AppendObsValue(nil, 2, []Observation{{Value: big}}); !errors.Is(err, ErrFloatRange) {
+		t.Errorf("value too wide for an SFLOAT: %v", err)
+	}
+}

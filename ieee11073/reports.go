@@ -5,7 +5,7 @@ import (
 )
 
 // ConfigReport is an agent's configuration: the objects it will report and their static
-// attributes (event-info of MDCNotiConfig, 20601 clause A.11.5).
+// attributes (event-info of MDCNotiConfig, 20601 Annex A).
 //
 //	+--------------------------+-------+--------+-------------------------------------------+
 //	| config-report-id (u16)   | count | length | ConfigObject …                            |
@@ -76,7 +76,7 @@ func (c *ConfigReport) AppendBinary(b []byte) ([]byte, error) {
 	return b, nil
 }
 
-// ConfigReportRsp is the manager's answer to a configuration report (20601 clause A.11.5).
+// ConfigReportRsp is the manager's answer to a configuration report (20601 Annex A).
 //
 //	+--------------------------+------------------------+
 //	| config-report-id (u16)   | config-result (u16)    |
@@ -97,8 +97,8 @@ func (c *ConfigReportRsp) AppendBinary(b []byte) ([]byte, error) {
 	return mder.AppendU16(b, uint16(c.Result)), nil
 }
 
-// DataRequest asks an agent for data (action-info-args of MDCActDataRequest, 20601 clause
-// A.11.6).
+// DataRequest asks an agent for data (action-info-args of MDCActDataRequest, 20601
+// Annex A).
 //
 //	+-------------+---------------+----------------+-------------------+------------------+
 //	| data-req-id | data-req-mode | data-req-time  | data-req-person-id| data-req-class   |
@@ -180,7 +180,7 @@ func (d *DataRequest) AppendBinary(b []byte) ([]byte, error) {
 }
 
 // DataResponse answers a data request and carries the data as an event (action-info-args of
-// the MDCActDataRequest result, 20601 clause A.11.6). For the notifications this package
+// the MDCActDataRequest result, 20601 Annex A). For the notifications this package
 // knows, event-info is decoded into Report as well and AppendBinary encodes Report.
 //
 //	+---------------------+-------------------------+-------------------+--------+------------+
@@ -219,7 +219,7 @@ func (d *DataResponse) AppendBinary(b []byte) ([]byte, error) {
 }
 
 // SegmDataEventDescr describes which entries of a PM-segment a SegmentDataEvent carries
-// (20601 clause A.11.7).
+// (20601 Annex A).
 //
 //	+------------------+------------------------+------------------------+------------------+
 //	| segm-instance u16| segm-evt-entry-index u32| segm-evt-entry-count u32| segm-evt-status |
@@ -255,7 +255,7 @@ func (s *SegmDataEventDescr) appendTo(b []byte) []byte {
 }
 
 // SegmentDataEvent carries entries of a PM-segment (event-info of MDCNotiSegmentData,
-// 20601 clause A.11.7). The entries are laid out as the segment's PmSegmentEntryMap says.
+// 20601 Annex A). The entries are laid out as the segment's PmSegmentEntryMap says.
 //
 //	+------------------------------+--------+-----------------------------------+
 //	| segm-data-event-descr (12)   | length | segm-data-event-entries (octets)  |
@@ -302,12 +302,12 @@ func (s *SegmentDataResult) AppendBinary(b []byte) ([]byte, error) {
 }
 
 // TrigSegmDataXferReq asks an agent to send a PM-segment (action-info-args of
-// MDCActSegTrigXfer, 20601 clause A.11.7): one InstNumber.
+// MDCActSegTrigXfer, 20601 Annex A): one InstNumber.
 type TrigSegmDataXferReq struct {
 	SegInstNo uint16
 }
 
-// TrigSegmDataXferRsp answers a TrigSegmDataXferReq (20601 clause A.11.7).
+// TrigSegmDataXferRsp answers a TrigSegmDataXferReq (20601 Annex A).
 //
 //	+-------------------+---------------------------+
 //	| seg-inst-no (u16) | trig-segm-xfer-rsp (u16)  |
@@ -334,7 +334,7 @@ func (c SegmSelectionChoice) String() string {
 }
 
 // SegmSelection selects PM-segments (action-info-args of MDCActSegGetInfo and
-// MDCActSegClr, 20601 clause A.11.7), a CHOICE:
+// MDCActSegClr, 20601 Annex A), a CHOICE:
 //
 //	+--------------+--------------+--------------------------------------------------+
 //	| choice (u16) | length (u16) | all-segments u16 | segm-id-list | abs-time-range |
@@ -410,8 +410,8 @@ func (s *SegmSelection) AppendBinary(b []byte) ([]byte, error) {
 	return mder.Fill(b, mark)
 }
 
-// SegmentInfo describes one PM-segment: its instance number and attributes (20601 clause
-// A.11.7).
+// SegmentInfo describes one PM-segment: its instance number and attributes (20601
+// Annex A).
 type SegmentInfo struct {
 	InstNo     uint16
 	Attributes AttributeList
@@ -474,7 +474,7 @@ func (l SegmentInfoList) AppendBinary(b []byte) ([]byte, error) {
 }
 
 // SetTimeInvoke sets an agent's absolute time (action-info-args of MDCActSetTime, 20601
-// clause A.11.2).
+// Annex A).
 //
 //	+---------------------------+------------------------------+
 //	| date-time: AbsoluteTime 8 | accuracy: FLOAT-Type (s)     |

@@ -4,7 +4,7 @@ import (
 	"github.com/phdkit/phdkit/ieee11073/internal/mder"
 )
 
-// Observation scans: the event-info of the scan report notifications (20601 clause A.11.5).
+// Observation scans: the event-info of the scan report notifications (20601 Annex A).
 // Every Unmarshal below decodes from the start of b, returns the bytes it took, overwrites
 // every field, reuses the capacity of the slices it holds, and leaves byte slices aliasing b.
 // Errors are *DecodeError.
@@ -41,6 +41,12 @@ func (s *ScanReportInfoFixed) Unmarshal(b []byte) (int, error) {
 func (s *ScanReportInfoFixed) decode(r *mder.Reader) bool {
 	const field = "ScanReportInfoFixed.obs-scan-fixed"
 	var n, end int
+	if h, ok := r.Peek(4); ok {
+		s.DataReqID = uint16(h[0])<<8 | uint16(h[1])
+		s.ScanReportNo = uint16(h[2])<<8 | uint16(h[3])
+		r.Skip(4)
+		return r.Seq(&n, &end, 4, field) && decodeObsFixed(r, &s.Observations, n, end, field)
+	}
 	if !r.U16(&s.DataReqID, "ScanReportInfoFixed.data-req-id") ||
 		!r.U16(&s.ScanReportNo, "ScanReportInfoFixed.scan-report-no") ||
 		!r.Seq(&n, &end, 4, field) {
@@ -59,6 +65,16 @@ func decodeObsFixed(r *mder.Reader, v *[]ObservationScanFixed, n, end int, field
 		}
 		l = mder.Grow(l)
 		o := &l[i]
+		if h, ok := r.Peek(4); ok {
+			n := int(h[2])<<8 | int(h[3])
+			if n <= r.Remaining()-4 {
+				o.ObjHandle = Handle(uint16(h[0])<<8 | uint16(h[1]))
+				r.Skip(4)
+				o.Value = r.S[:n:n]
+				r.Skip(n)
+				continue
+			}
+		}
 		if !r.U16((*uint16)(&o.ObjHandle), field) || !r.Octets(&o.Value, field) {
 			*v = l
 			return false

@@ -16,6 +16,7 @@ const (
 
 var roleNames = [...]string{RoleAgent: "agent", RoleManager: "manager"}
 
+// String returns "agent" or "manager".
 func (r Role) String() string {
 	if int(r) < len(roleNames) {
 		return roleNames[r]
@@ -71,6 +72,7 @@ var stateNames = [...]string{
 	StateDisassociating:  "Disassociating",
 }
 
+// String returns the state's name, e.g. "Operating".
 func (s State) String() string {
 	if s < numStates {
 		return stateNames[s]
@@ -174,6 +176,7 @@ var eventNames = [...]string{
 	EventRxRORJ:                  "RxRORJ",
 }
 
+// String returns the event's name, e.g. "RxAARQ".
 func (e Event) String() string {
 	if e < numEvents {
 		return eventNames[e]
@@ -233,6 +236,7 @@ var effectNames = [...]string{
 	EffectHandleResponse:          "HandleResponse",
 }
 
+// String returns the effect's name, e.g. "SendABRT".
 func (e Effect) String() string {
 	if e < numEffects {
 		return effectNames[e]
@@ -252,6 +256,7 @@ type TransitionError struct {
 	Event Event
 }
 
+// Error describes the event and the state it was not allowed in.
 func (e *TransitionError) Error() string {
 	return fmt.Sprintf("ieee11073: %v state machine: event %v not allowed in state %v",
 		e.Role, e.Event, e.State)
@@ -316,6 +321,7 @@ var timerNames = [...]string{
 	TimerRelease:       "Release",
 }
 
+// String returns the timer's name, e.g. "Association".
 func (t Timer) String() string {
 	if t < numTimers {
 		return timerNames[t]

@@ -364,7 +364,7 @@ func TestTimers(t *testing.T) {
 	}
 }
 
-func TestEnumStrings(t *testing.T) {
+func TestStateEnumStrings(t *testing.T) {
 	for s := State(0); s < numStates; s++ {
 		if stateNames[s] == "" {
 			t.Errorf("State %d has no name", s)

@@ -1,13 +1,16 @@
 // Package mder holds the cursor and the append helpers behind the ieee11073 codec: the
-// Medical Device Encoding Rules of ISO/IEEE 11073-20601 (clause F.5), where every integer is
+// Medical Device Encoding Rules of ISO/IEEE 11073-20601 (Annex F), where every integer is
 // big-endian, an OCTET STRING or ANY is a 16-bit length and its bytes, a SEQUENCE OF is a
 // 16-bit count, a 16-bit length and the elements, and a CHOICE is a 16-bit tag, a 16-bit
 // length and the chosen value.
 //
-// A Reader walks one input with a cryptobyte.String; nested values are read from the same
-// Reader between Begin and End, so offsets in errors are counted from the start of the input
-// the caller handed in. A read that fails records the field and the offset and returns false;
-// the caller turns that into an error once, at the API boundary.
+// A Reader walks one input with a cryptobyte.String cursor; its fixed-size reads are
+// written out so that the compiler inlines them, and allocate nothing. Nested values are read
+// from the same Reader between Begin and End, so offsets in errors are counted from the
+// start of the input the caller handed in, and a nested length is checked against both the
+// input and the value that encloses it. A read that fails records the field and the offset
+// and returns false; reads chain with &&, and the caller turns the failure into an error
+// once, at the API boundary.
 package mder
 
 import (
@@ -125,6 +128,30 @@ func (r *Reader) Fixed(v *[]byte, n int, field string) bool {
 	return true
 }
 
+// Peek returns the next n bytes without consuming them, and false when fewer remain. With
+// Skip it lets a decoder read a run of fixed-size fields with one bounds check, falling back
+// to field-by-field reads (which name the failing field) when the run is short.
+func (r *Reader) Peek(n int) ([]byte, bool) {
+	if len(r.S) < n {
+		return nil, false
+	}
+	return r.S[:n:n], true
+}
+
+// Skip consumes n bytes that Peek has returned.
+func (r *Reader) Skip(n int) { r.S = r.S[n:] }
+
+// Open opens a nested value of length n whose 16-bit length field has just been consumed,
+// like Begin.
+func (r *Reader) Open(n int, saved *int, field string) bool {
+	if n > len(r.S)-r.limit {
+		return r.tooLong(n, 2, field)
+	}
+	*saved = r.limit
+	r.limit = len(r.S) - n
+	return true
+}
+
 // Remaining returns the number of bytes left in the innermost open value.
 func (r *Reader) Remaining() int { return len(r.S) - r.limit }
 
@@ -143,18 +170,15 @@ func (r *Reader) tooLong(n, back int, field string) bool {
 // input.
 func (r *Reader) Octets(v *[]byte, field string) bool {
 	s := r.S
-	if len(s) < 2 {
-		return r.Fail(field, ErrShort)
+	if len(s) >= 2 {
+		n := int(s[0])<<8 | int(s[1])
+		if n <= len(s)-2-r.limit {
+			*v = s[2 : 2+n : 2+n]
+			r.S = s[2+n:]
+			return true
+		}
 	}
-	n := int(s[0])<<8 | int(s[1])
-	s = s[2:]
-	if n > len(s)-r.limit {
-		r.S = s
-		return r.tooLong(n, 2, field)
-	}
-	*v = s[:n:n]
-	r.S = s[n:]
-	return true
+	return r.lengthFail(field)
 }
 
 // Begin reads the 16-bit length of a nested value and opens it: reads that follow belong to
@@ -162,17 +186,30 @@ func (r *Reader) Octets(v *[]byte, field string) bool {
 // or the enclosing value, is shorter than the declared length.
 func (r *Reader) Begin(saved *int, field string) bool {
 	s := r.S
-	if len(s) < 2 {
+	if len(s) >= 2 {
+		n := int(s[0])<<8 | int(s[1])
+		if n <= len(s)-2-r.limit {
+			r.S = s[2:]
+			*saved, r.limit = r.limit, len(s)-2-n
+			return true
+		}
+	}
+	return r.lengthFail(field)
+}
+
+// lengthFail records why the 16-bit length at the cursor cannot be read or does not fit:
+// ErrShort when the input ends first, ErrLength when the enclosing value ends first.
+//
+//go:noinline
+func (r *Reader) lengthFail(field string) bool {
+	if len(r.S) < 2 {
 		return r.Fail(field, ErrShort)
 	}
-	n := int(s[0])<<8 | int(s[1])
-	r.S = s[2:]
-	if n > len(r.S)-r.limit {
-		return r.tooLong(n, 2, field)
+	n := int(r.S[0])<<8 | int(r.S[1])
+	if n > len(r.S)-2 {
+		return r.Fail(field, ErrShort)
 	}
-	*saved = r.limit
-	r.limit = len(r.S) - n
-	return true
+	return r.Fail(field, ErrLength)
 }
 
 // End checks that the nested value opened by Begin has been read exactly, and closes it.

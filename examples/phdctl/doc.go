@@ -1,0 +1,82 @@
+// Command phdctl is a tool for people debugging IEEE 11073-20601 devices: it decodes and
+// encodes APDUs, runs a manager that prints what agents send, and simulates agents.
+//
+// Usage:
+//
+//	phdctl decode HEX        print each APDU in HEX (or in stdin for "-") as one line of JSON
+//	phdctl encode            read JSON APDUs from stdin, print each as one line of hex
+//	phdctl manager --listen ADDR [--no-mds]
+//	phdctl agent --connect ADDR --specialization bp|thermo|scale|glucose|oximeter
+//	             [--count N] [--interval D] [--system-id HEX16]
+//
+// decode and encode are inverses: phdctl decode HEX | phdctl encode prints HEX again,
+// octet for octet. Hex input may contain spaces, newlines and colons. A decoding error
+// names the ASN.1 field and its offset, e.g. "decoding APDU.length at offset 2".
+//
+// The manager and agent commands stop cleanly on SIGINT or SIGTERM: the manager releases
+// every association (RLRQ) before it exits, the agent releases its own. Exit status: 0 on
+// success, 1 on an error, 2 on a usage error.
+//
+// # APDU JSON (decode, encode)
+//
+// One APDU is one JSON object whose members are the exported fields of the ieee11073 Go
+// types, under the same names: APDU, then AARQ, AARE, RLRQ, RLRE, ABRT or DataAPDU (member
+// "PRST"), and so on down. The rules:
+//
+//   - Only the alternative a choice selects is present: an APDU has "Choice" and one of
+//     "AARQ", "AARE", "RLRQ", "RLRE", "ABRT", "PRST"; a DataAPDU has "InvokeID", "Choice" and
+//     one of "EventReport", "Get", "Set", "Action", "EventReportResult", "GetResult",
+//     "SetResult", "ActionResult", "Error", "Reject".
+//   - Octet strings (system ids, attribute values, observation values) are hex strings.
+//   - Enumerated values print as their names: "Choice": "PRST",
+//     "Choice": "roiv-cmip-confirmed-event-report", "Result": "accepted-unknown-config",
+//     "ID": "data-proto-id-20601". encode accepts the name or the number.
+//   - FLOAT-Type and SFLOAT-Type values are decimal strings ("120", "36.6", "NaN", "+INF").
+//   - Nomenclature codes (OIDs: "EventType", attribute "ID", "Class") and handles are
+//     numbers; bit strings and versions are numbers.
+//   - Event, action and reply information is shown decoded ("Report", "Invoke", "Result",
+//     "Reply", with the one member its event or action type selects, e.g.
+//     "Report": {"ScanFixed": {...}}) when the codec knows the type, and as raw hex ("Info",
+//     "Args", "ReplyInfo") otherwise. On encode, the decoded member wins for known types.
+//   - Missing members are zero; unknown members are an error.
+//
+// For example, the association release request E4 00 00 02 00 00 is
+//
+//	{"Choice":"RLRQ","RLRQ":{"Reason":"normal"}}
+//
+// # Manager output (manager)
+//
+// The manager prints one JSON object per line; "event" says which:
+//
+//	{"event":"listening","addr":"127.0.0.1:6024"}
+//	    The address it accepts agents on (useful with --listen 127.0.0.1:0).
+//	{"event":"association","remote":ADDR,"system_id":HEX,"config_id":N,"extended":BOOL,
+//	 "time":RFC3339,"objects":[{"handle":N,"type":NAME,"unit":NAME},...]}
+//	    An association reached Operating. config_id is the agent's dev-config-id (700 is
+//	    0x02BC); extended is true when the agent sent its configuration; objects are the
+//	    configuration's measurement objects.
+//	{"event":"mds","system_id":HEX,"manufacturer":S,"model":S,
+//	 "attributes":[{"id":N,"name":NAME,"value":HEX},...]}
+//	    The agent's answer to the GET of all MDS attributes; manufacturer and model come
+//	    from MDC_ATTR_ID_MODEL when present.
+//	{"event":"observation","system_id":HEX,"config_id":N,"handle":N,"kind":K,"type":NAME,
+//	 "partition":N,"code":N,"value":DEC,"unit":NAME,"unit_code":N,"time":T,...}
+//	    One measured value. kind is "numeric" (value and unit are set), "enum-oid" (enum
+//	    holds a code) or "enum-bits" (bits holds a bit string). type names the quantity
+//	    (e.g. MDC_PRESS_BLD_NONINV_SYS; partition and code are its numbers); value is the
+//	    exact decimal of the FLOAT or SFLOAT. Optional: time (the device's local time, no
+//	    zone: 2006-01-02T15:04:05.00), rel_time (1/8 ms ticks), status (measurement status
+//	    bits), person_id (multiple-person reports).
+//	{"event":"disassociation","remote":ADDR,"system_id":HEX,"reports":N,"error":S}
+//	    The association ended; error is absent after a normal release and says why
+//	    otherwise (abort, timeout, undecodable APDU, transport lost).
+//
+// # Agent output (agent)
+//
+// The simulated agent prints {"event":"associated","system_id":HEX,"config_id":N}, then
+// {"event":"report","n":N,"values":[DEC,...]} per confirmed measurement report, then
+// {"event":"released","reports":N}. The specializations are the standard configurations
+// of 10407 blood pressure (bp, 0x02BC), 10408 thermometer (thermo, 0x0320), 10415 weighing
+// scale (scale, 0x05DC), 10417 glucose meter (glucose, 0x06A4) and 10404 pulse oximeter
+// (oximeter, 0x0190), with plausible values that vary from one measurement to the next.
+package main
