@@ -248,7 +248,8 @@ func (b *Bridge) Run(ctx context.Context) error {
 				return ctx.Err()
 			}
 			b.report(err)
-			if errors.Is(err, ErrUnknownCharacteristic) || errors.Is(err, ieee11073.ErrObservationLayout) {
+			if errors.Is(err, ErrUnknownCharacteristic) || errors.Is(err, ieee11073.ErrUnknownHandle) ||
+				errors.Is(err, ieee11073.ErrValue) || errors.Is(err, ieee11073.ErrFloatRange) {
 				break // this reading can never be reported: say so and go on
 			}
 			t := time.NewTimer(backoff)
