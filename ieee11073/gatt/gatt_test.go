@@ -494,3 +494,11 @@ func TestSpecialization(t *testing.T) {
 	assert.Equal(t, "0x1234", UUID(0x1234).String())
 	_ = math.Pi
 }
+
+func TestName(t *testing.T) {
+	assert.Equal(t, "MDC_CONC_GLU_CAPILLARY_PLASMA", Name(ieee11073.PartitionSCADA, MDCConcGluCapPl))
+	assert.Equal(t, "MDC_DIM_KILO_G_PER_L", Name(ieee11073.PartitionDim, MDCDimKiloGPerL))
+	assert.Equal(t, "", Name(ieee11073.PartitionSCADA, MDCDimKiloGPerL), "a unit is not a metric")
+	assert.Equal(t, "MDC_PRESS_BLD_NONINV_SYS", Name(ieee11073.PartitionSCADA, ieee11073.MDCPressBldNoninvSys))
+	assert.Equal(t, "", Name(ieee11073.PartitionSCADA, 1))
+}

@@ -1,6 +1,7 @@
 package gatt
 
 import (
+	"strings"
 	"time"
 
 	"github.com/phdkit/phdkit/ieee11073"
@@ -27,6 +28,34 @@ const (
 	MDCConcGluUndetPl  ieee11073.OID = 29296 // MDC_CONC_GLU_UNDETERMINED_PLASMA
 	MDCPulsOximPerfRel ieee11073.OID = 19376 // MDC_PULS_OXIM_PERF_REL: pulse amplitude index
 )
+
+// localNames names the codes this package defines.
+var localNames = map[ieee11073.OID]string{
+	MDCDimKiloGPerL: "MDC_DIM_KILO_G_PER_L", MDCDimXMolePerL: "MDC_DIM_X_MOLE_PER_L",
+	MDCDimMilliSec: "MDC_DIM_MILLI_SEC", MDCEcgHeartRate: "MDC_ECG_HEART_RATE",
+	MDCEcgTimePdRRGl: "MDC_ECG_TIME_PD_RR_GL", MDCPressCuff: "MDC_PRESS_CUFF",
+	MDCConcGluCapPl: "MDC_CONC_GLU_CAPILLARY_PLASMA", MDCConcGluVenWB: "MDC_CONC_GLU_VENOUS_WHOLEBLOOD",
+	MDCConcGluVenPl: "MDC_CONC_GLU_VENOUS_PLASMA", MDCConcGluArtWB: "MDC_CONC_GLU_ARTERIAL_WHOLEBLOOD",
+	MDCConcGluArtPl: "MDC_CONC_GLU_ARTERIAL_PLASMA", MDCConcGluControl: "MDC_CONC_GLU_CONTROL",
+	MDCConcGluISF: "MDC_CONC_GLU_ISF", MDCConcGluUndetWB: "MDC_CONC_GLU_UNDETERMINED_WHOLEBLOOD",
+	MDCConcGluUndetPl: "MDC_CONC_GLU_UNDETERMINED_PLASMA", MDCPulsOximPerfRel: "MDC_PULS_OXIM_PERF_REL",
+}
+
+// Name returns the reference identifier of a metric (partition SCADA) or unit (partition DIM)
+// code an Observation carries, from this package's codes or the ieee11073 table; "" when
+// neither knows it.
+func Name(p ieee11073.Partition, code ieee11073.OID) string {
+	if n := ieee11073.Name(p, code); n != "" {
+		return n
+	}
+	if p == ieee11073.PartitionSCADA || p == ieee11073.PartitionDim {
+		n := localNames[code]
+		if strings.HasPrefix(n, "MDC_DIM_") == (p == ieee11073.PartitionDim) {
+			return n
+		}
+	}
+	return ""
+}
 
 // Observation is one 11073 metric reading taken from a characteristic value: a nomenclature
 // code, an exact value with its unit code, and the time the device stamped it.
