@@ -1,5 +1,6 @@
-// Command phdctl is a tool for people debugging IEEE 11073-20601 devices: it decodes and
-// encodes APDUs, runs a manager that prints what agents send, and simulates agents.
+// Command phdctl is a tool for people debugging personal health devices: it decodes and
+// encodes IEEE 11073-20601 APDUs, runs a manager that prints what agents send, simulates
+// agents, reads Bluetooth health devices, and speaks OMA DM.
 //
 // Usage:
 //
@@ -8,6 +9,17 @@
 //	phdctl manager --listen ADDR [--no-mds]
 //	phdctl agent --connect ADDR --specialization bp|thermo|scale|glucose|oximeter
 //	             [--count N] [--interval D] [--system-id HEX16]
+//	phdctl ble watch [--address MAC,...] [--adapter hci0] [--scan D] [--fake] [--count N]
+//	phdctl dm decode FILE | dm encode --wbxml FILE | dm server --listen ADDR ... | dm client --server URL ...
+//
+// ble watch reads Bluetooth LE health devices through BlueZ (Linux) and prints one JSON line
+// per reading: "event" ("reading"), "device" (address), "characteristic" and "uuid", "received"
+// (RFC 3339), "stored" (a stored record with a sequence number or time stamp), "value" (the raw
+// characteristic value in hex) and "observations", each with "metric"/"metric_code",
+// "unit"/"unit_code", "value" (exact decimal), "time" when the device stamped it and "interim"
+// for cuff pressures while inflating. Without --address it scans for devices offering a health
+// service; --fake reads three built-in fake devices instead of a radio. The dm commands are
+// described under "OMA DM" below.
 //
 // decode and encode are inverses: phdctl decode HEX | phdctl encode prints HEX again,
 // octet for octet. Hex input may contain spaces, newlines and colons. A decoding error
@@ -79,4 +91,18 @@
 // of 10407 blood pressure (bp, 0x02BC), 10408 thermometer (thermo, 0x0320), 10415 weighing
 // scale (scale, 0x05DC), 10417 glucose meter (glucose, 0x06A4) and 10404 pulse oximeter
 // (oximeter, 0x0190), with plausible values that vary from one measurement to the next.
+//
+// # OMA DM
+//
+//	phdctl dm decode msg.wbxml                 # XML or WBXML in ("-" is stdin), XML out
+//	phdctl dm encode --wbxml msg.xml > msg.wbxml
+//	phdctl dm server --listen 127.0.0.1:8080 --auth md5 --user dev --password pw \
+//	    --cmd 'Replace ./PHD/Measurement/Interval=30' --cmd 'Get ./PHD/FwVersion' [--commands FILE]
+//	phdctl dm client --server http://127.0.0.1:8080/ --auth md5 --user dev --password pw [--wbxml]
+//
+// The server queues the commands for the devices that connect (--device ID for one device
+// only; --sessions N exits after N sessions) and prints one report per session: the device's
+// DevInfo, each command with its status and results. A commands file holds one command a line,
+// or is a SyncML message. The client runs one session with an in-memory tree holding ./DevInfo
+// and the PHD management object, then prints its statuses and the PHD settings.
 package main
