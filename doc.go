@@ -9,9 +9,12 @@
 //
 //   - ieee11073: ISO/IEEE 11073-20601 optimized exchange protocol: MDER codec, APDUs,
 //     nomenclature, FLOAT/SFLOAT, configurations, agent and manager.
-//   - ieee11073/gatt: Bluetooth GATT health characteristics as 11073 observations.
-//   - omadm: OMA DM 1.2 (SyncML DM) model, XML and WBXML codecs, management tree, client
-//     and server sessions.
+//   - ieee11073/gatt: Bluetooth GATT health characteristics as 11073 observations;
+//     ieee11073/gatt/ble reads devices in order, exactly once, and presents them to a 20601
+//     manager; ieee11073/gatt/ble/bluez is the Linux BlueZ radio.
+//   - omadm: OMA DM 1.2 (SyncML DM) model, XML and WBXML codecs, authentication, client and
+//     server sessions, the PHD management object; omadm/tree is a management tree with
+//     delayed write-back and omadm/dmtest a conformance checker for any tree.
 //   - bmsig: biomedical signatures (BM-signature), message authentication and encryption,
 //     replay protection.
 //   - fall: streaming fall detection from 3-axis acceleration.
@@ -19,12 +22,12 @@
 //   - svm: pure-Go support vector machines, sliding windows, storage reduction.
 //   - ledger: tamper-evident Merkle ledger with proofs and signed checkpoints.
 //
-// A package is listed here when it lands; the README's package table says which are
-// available in this version.
+// Programs: examples/phdctl (20601 decode/encode, manager, agent; BLE watch; OMA DM tools),
+// examples/svmwindow (the sliding-window SVM experiment) and examples/fullsystem (the whole
+// multilayer system, being built).
 //
 // # Quick start
 //
-// Run the tests of every package:
-//
-//	go test ./...
+//	go run ./examples/phdctl ble watch --fake --count 9   # BLE devices to 11073 observations
+//	go test ./...                                          # every package's tests
 package phdkit
