@@ -203,6 +203,34 @@ func setLedger(ctx context.Context, d db, st *statements, id int64, index uint64
 	return nil
 }
 
+func unledgered(ctx context.Context, d db, st *statements, after int64, limit int) ([]LedgerEntry, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	rs, closeRows, err := d.query(ctx, st.unledgered, after, int64(limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: unledgered after %d: %w", after, err)
+	}
+	defer closeRows()
+	var out []LedgerEntry
+	for rs.Next() {
+		var e LedgerEntry
+		var user, seq int64
+		var sys, digest []byte
+		if err := rs.Scan(&e.ID, &user, &sys, &seq, &digest); err != nil {
+			return nil, fmt.Errorf("store: unledgered after %d: %w", after, err)
+		}
+		e.User, e.Seq = uint64(user), uint64(seq)
+		copy(e.SystemID[:], sys)
+		copy(e.Digest[:], digest)
+		out = append(out, e)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("store: unledgered after %d: %w", after, err)
+	}
+	return out, nil
+}
+
 func putDevice(ctx context.Context, d db, st *statements, dev DeviceInfo) error {
 	if dev.SystemID == ([8]byte{}) {
 		return fmt.Errorf("%w: device SystemID is zero", ErrInvalid)

@@ -308,6 +308,14 @@ func (p *Postgres) SetLedgerIndex(ctx context.Context, id int64, index uint64) e
 	return setLedger(ctx, pgDB{p.pool}, &p.st, id, index)
 }
 
+// Unledgered implements Store.
+func (p *Postgres) Unledgered(ctx context.Context, after int64, limit int) ([]LedgerEntry, error) {
+	if p.closed.Load() {
+		return nil, ErrClosed
+	}
+	return unledgered(ctx, pgDB{p.pool}, &p.st, after, limit)
+}
+
 // PutDevice implements Store.
 func (p *Postgres) PutDevice(ctx context.Context, d DeviceInfo) error {
 	if p.closed.Load() {

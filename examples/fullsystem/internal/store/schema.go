@@ -93,6 +93,7 @@ func (d dialect) migrations() [][]string {
 			ledger_index ` + i + `,
 			UNIQUE (user_id, system_id, seq))`,
 		`CREATE INDEX DataInfo_user_time ON DataInfo (user_id, measured_at)`,
+		`CREATE INDEX DataInfo_unledgered ON DataInfo (id) WHERE ledger_index IS NULL`,
 	}
 	names := []string{"DataReportingInfo"}
 	for t := TypeBP; t <= TypeOther; t++ {
@@ -133,6 +134,7 @@ type statements struct {
 	upsertDevice string
 	insertMap    string
 	setLedger    string
+	unledgered   string
 	getData      string
 	getObs       [TypeOther + 1]string
 	device       string
@@ -161,6 +163,7 @@ func (d dialect) statements(noDivision bool) statements {
 			last_seen = ` + d.greatest + `(x.last_seen, excluded.last_seen)`
 	s.insertMap = `INSERT INTO Mapping (user_id, system_id) VALUES (` + p(1) + `, ` + p(2) + `) ON CONFLICT DO NOTHING`
 	s.setLedger = `UPDATE DataInfo SET ledger_index = ` + p(2) + ` WHERE id = ` + p(1)
+	s.unledgered = `SELECT id, user_id, system_id, seq, digest FROM DataInfo WHERE ledger_index IS NULL AND id > ` + p(1) + ` ORDER BY id LIMIT ` + p(2)
 	s.getData = `SELECT id, config_id, phd_type, measured_at, received_at, stored_at, digest, ledger_index
 		FROM DataInfo WHERE user_id = ` + p(1) + ` AND system_id = ` + p(2) + ` AND seq = ` + p(3)
 	s.device = `SELECT system_id, config_id, user_id, model, first_seen, last_seen FROM DeviceInfo WHERE system_id = ` + p(1)

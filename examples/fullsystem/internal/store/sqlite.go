@@ -412,6 +412,14 @@ func (s *SQLite) SetLedgerIndex(ctx context.Context, id int64, index uint64) err
 	return setLedger(ctx, sqlDB{s.w}, &s.st, id, index)
 }
 
+// Unledgered implements Store.
+func (s *SQLite) Unledgered(ctx context.Context, after int64, limit int) ([]LedgerEntry, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	return unledgered(ctx, sqlDB{s.r}, &s.st, after, limit)
+}
+
 // PutDevice implements Store.
 func (s *SQLite) PutDevice(ctx context.Context, d DeviceInfo) error {
 	if s.closed.Load() {

@@ -47,6 +47,10 @@ type Store interface {
 	Get(ctx context.Context, user uint64, systemID [8]byte, seq uint64) (*Measurement, error)
 	// SetLedgerIndex records the ledger index of the measurement with DataInfo id id.
 	SetLedgerIndex(ctx context.Context, id int64, index uint64) error
+	// Unledgered returns up to limit measurements with an id above after that have no
+	// ledger index yet, in id order: what a server that stopped between storing and
+	// appending to the ledger still has to append.
+	Unledgered(ctx context.Context, after int64, limit int) ([]LedgerEntry, error)
 	// PutDevice inserts or updates a device's information and maps it to d.User.
 	// FirstSeen only moves earlier and LastSeen only later; an empty Model keeps the
 	// stored one.
@@ -233,6 +237,15 @@ type PutResult struct {
 	ID        int64 // DataInfo id: of the new row, or of the stored one for a duplicate
 	Duplicate bool  // the measurement was already stored (Err is ErrDuplicate)
 	Err       error // nil, ErrDuplicate, or an ErrInvalid error
+}
+
+// LedgerEntry is a stored measurement still to be appended to the ledger.
+type LedgerEntry struct {
+	ID       int64 // DataInfo id
+	User     uint64
+	SystemID [8]byte
+	Seq      uint64
+	Digest   [32]byte
 }
 
 // DeviceInfo is a DeviceInfo row.

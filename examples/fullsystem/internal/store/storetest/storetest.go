@@ -657,6 +657,32 @@ func testLedger(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	assert.Equal(t, uint64(12345), got.LedgerIndex)
 	assert.ErrorIs(t, s.SetLedgerIndex(ctx, id+1000, 1), store.ErrNotFound)
+
+	// Unledgered lists what still lacks an index, in id order, paged by id.
+	var ids []int64
+	for seq := uint64(2); seq <= 6; seq++ {
+		id, err := s.Put(ctx, BP(1, 1, seq))
+		require.NoError(t, err)
+		ids = append(ids, id)
+	}
+	require.NoError(t, s.SetLedgerIndex(ctx, ids[1], 7)) // seq 3
+	es, err := s.Unledgered(ctx, 0, 2)
+	require.NoError(t, err)
+	require.Len(t, es, 2)
+	assert.Equal(t, ids[0], es[0].ID)
+	assert.Equal(t, uint64(2), es[0].Seq)
+	assert.Equal(t, uint64(1), es[0].User)
+	assert.Equal(t, Sys(1), es[0].SystemID)
+	assert.Equal(t, BP(1, 1, 2).Digest, es[0].Digest)
+	assert.Equal(t, uint64(4), es[1].Seq)
+	es, err = s.Unledgered(ctx, es[1].ID, 100)
+	require.NoError(t, err)
+	require.Len(t, es, 2)
+	assert.Equal(t, uint64(5), es[0].Seq)
+	assert.Equal(t, uint64(6), es[1].Seq)
+	es, err = s.Unledgered(ctx, 0, 0)
+	require.NoError(t, err)
+	assert.Empty(t, es)
 }
 
 func testCancel(t *testing.T, s store.Store) {
