@@ -733,8 +733,11 @@ func testCancel(t *testing.T, s store.Store) {
 	n, err = s.Count(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, int64(8*40), n)
+	// A put cancelled during its commit may have stored without saying so; its retry
+	// then counts as a duplicate. Stored never exceeds what is in the database.
 	st := s.Stats()
-	assert.Equal(t, uint64(8*40), st.Stored)
+	assert.LessOrEqual(t, st.Stored, uint64(8*40))
+	assert.GreaterOrEqual(t, st.Stored+st.Duplicates, uint64(8*40))
 }
 
 func testReopen(t *testing.T, open func() store.Store) {
