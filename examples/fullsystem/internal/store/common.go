@@ -193,7 +193,7 @@ func getMeasurement(ctx context.Context, d db, st *statements, noDivision bool, 
 }
 
 func setLedger(ctx context.Context, d db, st *statements, id int64, index uint64) error {
-	n, err := d.exec(ctx, st.setLedger, id, int64(index))
+	n, err := d.exec(ctx, st.setLedger, int64(index), id)
 	if err != nil {
 		return fmt.Errorf("store: set ledger index of data %d: %w", id, err)
 	}
