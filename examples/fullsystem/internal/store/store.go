@@ -318,7 +318,9 @@ type Bucket struct {
 	Count  int64
 }
 
-// Stats counts what a store did since it was opened.
+// Stats counts what a store did since it was opened. A write whose caller's context ended
+// during the commit may go uncounted although it committed (its retry then counts as a
+// duplicate).
 type Stats struct {
 	Stored     uint64 // measurements written
 	Duplicates uint64 // repeats refused with ErrDuplicate
