@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 )
 
 // rows is what both database/sql and pgx give back from a query.
@@ -333,6 +334,9 @@ func aggregate(ctx context.Context, d db, dl dialect, noDivision bool, q *Query,
 	ns, err := step.nanos()
 	if err != nil {
 		return nil, err
+	}
+	if q.Offset%time.Minute != 0 || q.Offset <= -24*time.Hour || q.Offset >= 24*time.Hour {
+		return nil, fmt.Errorf("store: aggregate: Query.Offset must be whole minutes within ±24h")
 	}
 	text, args := dl.aggregateSQL(noDivision, q, ns)
 	rs, closeRows, err := d.query(ctx, text, args...)

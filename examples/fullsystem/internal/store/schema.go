@@ -260,7 +260,9 @@ func (d dialect) querySQL(noDivision bool, q *Query) (string, []any) {
 func (d dialect) aggregateSQL(noDivision bool, q *Query, step int64) (string, []any) {
 	from, args := d.selection(noDivision, q)
 	st := strconv.FormatInt(step, 10)
-	bucket := `(measured_at - ((measured_at % ` + st + `) + ` + st + `) % ` + st + `)`
+	off := strconv.FormatInt(int64(q.Offset), 10)
+	shifted := `(measured_at + ` + off + `)`
+	bucket := `(measured_at - ((` + shifted + ` % ` + st + `) + ` + st + `) % ` + st + `)`
 	return `SELECT ` + bucket + ` AS b, metric, unit, MIN(value_f64), MAX(value_f64), AVG(value_f64), COUNT(*) FROM ` + from +
 		` GROUP BY b, metric, unit ORDER BY b, metric, unit`, args
 }

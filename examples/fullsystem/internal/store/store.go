@@ -64,7 +64,7 @@ type Store interface {
 	// Query returns the observations of q.User selected by q, ordered by time.
 	Query(ctx context.Context, q Query) ([]Row, error)
 	// Aggregate returns min/max/mean/count of the observations selected by q per metric,
-	// unit and UTC hour or day, ordered by bucket start, metric and unit.
+	// unit and hour or day (of UTC+q.Offset), ordered by bucket start, metric and unit.
 	Aggregate(ctx context.Context, q Query, step Step) ([]Bucket, error)
 	// Stats returns the counters since the store was opened.
 	Stats() Stats
@@ -267,6 +267,10 @@ type Query struct {
 	From     time.Time // observations at or after From; zero: no lower bound
 	To       time.Time // observations before To; zero: no upper bound
 	Limit    int       // Query only: at most this many rows; 0 means 100000
+	// Offset is, for Aggregate only, the viewer's offset from UTC: buckets start at whole
+	// hours or days of UTC+Offset (9*time.Hour for a viewer in Seoul). Whole minutes,
+	// within ±24 hours.
+	Offset time.Duration
 }
 
 // Row is one observation returned by Query.
@@ -282,7 +286,7 @@ type Row struct {
 // Step is the width of an aggregate bucket.
 type Step uint8
 
-// The aggregate steps; buckets start at whole UTC hours or days.
+// The aggregate steps; buckets start at whole hours or days of UTC+Query.Offset.
 const (
 	StepHour Step = iota + 1
 	StepDay
@@ -309,7 +313,7 @@ func (s Step) nanos() (int64, error) {
 
 // Bucket is one aggregate of Aggregate.
 type Bucket struct {
-	Start  time.Time // UTC start of the hour or day
+	Start  time.Time // start of the hour or day (a UTC time; midnight of UTC+Offset for days)
 	Metric uint32
 	Unit   uint16
 	Min    float64

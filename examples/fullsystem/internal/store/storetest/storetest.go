@@ -629,6 +629,19 @@ func testAggregate(t *testing.T, s store.Store) {
 		assert.Equal(t, int64(6), b.Count)
 		assert.Equal(t, 80.0, b.Mean)
 	}
+	// Days of a viewer at UTC+9: 15:00 UTC starts a day.
+	kst := 9 * time.Hour
+	bs, err = s.Aggregate(ctx, store.Query{User: 1, Metric: mDia, Offset: kst}, store.StepDay)
+	require.NoError(t, err)
+	require.Len(t, bs, 4)
+	// The data starts 2026-05-01 22:00 UTC, 2026-05-02 07:00 at UTC+9.
+	assert.Equal(t, time.Date(2026, 5, 1, 15, 0, 0, 0, time.UTC), bs[0].Start) // 2026-05-02 00:00 at UTC+9
+	assert.Equal(t, int64(6*17), bs[0].Count)                                  // 22:00 to 15:00 UTC
+	assert.Equal(t, int64(6*24), bs[1].Count)
+	_, err = s.Aggregate(ctx, store.Query{User: 1, Offset: 30 * time.Second}, store.StepDay)
+	assert.Error(t, err)
+	_, err = s.Aggregate(ctx, store.Query{User: 1, Offset: 25 * time.Hour}, store.StepDay)
+	assert.Error(t, err)
 	// Times before 1970 bucket downward too.
 	old := time.Date(1969, 12, 31, 23, 30, 0, 0, time.UTC)
 	_, err = s.Put(ctx, &store.Measurement{User: 9, SystemID: Sys(9), ConfigID: store.ConfigThermo, Seq: 1, Measured: old,
