@@ -57,6 +57,17 @@ func benchBackends(b *testing.B, f func(b *testing.B, open opener)) {
 			return s
 		})
 	})
+	b.Run("sqlite-relaxed", func(b *testing.B) {
+		f(b, func(b *testing.B, cfg store.Config) store.Store {
+			cfg.RelaxedSync = true
+			s, err := store.OpenSQLite(context.Background(), filepath.Join(b.TempDir(), "bench.db"), cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { s.Close() })
+			return s
+		})
+	})
 	b.Run("postgres", func(b *testing.B) {
 		dsn := pgDSN(b)
 		schema := pgSchemas(b, dsn)

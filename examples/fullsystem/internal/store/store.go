@@ -376,6 +376,10 @@ func prepare(m *Measurement) (prepared, error) {
 	if m == nil {
 		return prepared{}, fmt.Errorf("%w: nil measurement", ErrInvalid)
 	}
+	// Work on a copy: the SQLite writer may still read it after a cancelled Put returned.
+	cp := *m
+	cp.Observations = append([]Observation(nil), m.Observations...)
+	m = &cp
 	if m.SystemID == ([8]byte{}) {
 		return prepared{}, fmt.Errorf("%w: SystemID is zero", ErrInvalid)
 	}

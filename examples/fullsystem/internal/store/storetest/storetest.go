@@ -724,11 +724,14 @@ func testCancel(t *testing.T, s store.Store) {
 		go func() {
 			defer wg.Done()
 			for seq := range uint64(40) {
-				_, err := s.Put(ctx, BP(uint64(g), 1, seq+1))
+				m := BP(uint64(g), 1, seq+1)
+				_, err := s.Put(ctx, m)
 				if err != nil && !errors.Is(err, context.Canceled) {
 					t.Errorf("put: %v", err)
 					return
 				}
+				// The store must not read m after Put returned (go test -race checks).
+				m.Seq, m.Observations[0].Value, m.Observations[0].Float = 0, "0", 0
 			}
 		}()
 	}
