@@ -11,7 +11,10 @@
 //		// already stored (a retry): acknowledge it again, count it, store nothing
 //	}
 //	rows, err := s.Query(ctx, store.Query{User: 7, Metric: store.Metric(2, 18949), From: day, To: day.AddDate(0, 0, 1)})
-//	hours, err := s.Aggregate(ctx, store.Query{User: 7}, store.StepHour)
+//	days, err := s.Aggregate(ctx, store.Query{User: 7, Offset: 9 * time.Hour}, store.StepDay)
+//
+// The server appends each stored record's digest to the ledger, then records the index with
+// SetLedgerIndex; after a crash between the two, Unledgered lists what is still to append.
 //
 // # Tables
 //
