@@ -239,6 +239,7 @@ type smo struct {
 	cache  *cache
 	z      []float64   // scratch column
 	shared *kernelRows // kernel rows shared with other machines, or nil
+	next   nextI       // first index of the next working set, found by update
 	evals  int64       // kernel evaluations of this solver (not counting shared)
 }
 
@@ -351,6 +352,14 @@ func (s *smo) swap(i, j int) {
 	s.qd[i], s.qd[j] = s.qd[j], s.qd[i]
 }
 
+// nextI is the first index of a working set (the maximal violator) and its gradient
+// value, valid until the gradient, the statuses or the active set change.
+type nextI struct {
+	gmax  float64
+	i     int
+	valid bool
+}
+
 // solveSMO trains one binary machine on the dataset rows given, labelled y (+1/-1).
 // It returns the dual variables in the order of rows and the threshold rho.
 //
@@ -391,11 +400,13 @@ func solveSMO(ds *dataset, k *kernelFunc, rows []int, y []int8, c, eps float64, 
 		if counter == 0 {
 			counter = min(l, 1000)
 			if s.shrink {
+				s.next.valid = false
 				s.doShrinking()
 			}
 		}
 		i, j, ok := s.selectWorkingSet()
 		if !ok {
+			s.next.valid = false
 			s.reconstructGradient()
 			s.active = l
 			i, j, ok = s.selectWorkingSet()
@@ -426,13 +437,18 @@ func (s *smo) selectWorkingSet() (int, int, bool) {
 	gmax, gmax2 := math.Inf(-1), math.Inf(-1)
 	gmaxIdx, gminIdx := -1, -1
 	objMin := math.Inf(1)
-	for t := 0; t < s.active; t++ {
-		if s.y[t] == 1 {
-			if s.status[t] != atUpper && -s.g[t] >= gmax {
-				gmax, gmaxIdx = -s.g[t], t
+	if s.next.valid {
+		gmax, gmaxIdx = s.next.gmax, s.next.i
+		s.next.valid = false
+	} else {
+		for t := 0; t < s.active; t++ {
+			if s.y[t] == 1 {
+				if s.status[t] != atUpper && -s.g[t] >= gmax {
+					gmax, gmaxIdx = -s.g[t], t
+				}
+			} else if s.status[t] != atLower && s.g[t] >= gmax {
+				gmax, gmaxIdx = s.g[t], t
 			}
-		} else if s.status[t] != atLower && s.g[t] >= gmax {
-			gmax, gmaxIdx = s.g[t], t
 		}
 	}
 	i := gmaxIdx
@@ -532,12 +548,26 @@ func (s *smo) update(i, j int) {
 	}
 	s.alpha[i], s.alpha[j] = ai, aj
 	di, dj := ai-oi, aj-oj
-	for t := 0; t < s.active; t++ {
-		s.g[t] += float64(qi[t])*di + float64(qj[t])*dj
-	}
 	ui, uj := s.status[i] == atUpper, s.status[j] == atUpper
 	s.setStatus(i)
 	s.setStatus(j)
+	// Update the gradient and, in the same pass, find the first index of the next
+	// working set exactly as selectWorkingSet would.
+	gmax, gmaxIdx := math.Inf(-1), -1
+	g, y, st := s.g[:s.active], s.y[:s.active], s.status[:s.active]
+	qi, qj = qi[:len(g)], qj[:len(g)]
+	for t := range g {
+		v := g[t] + (float64(qi[t])*di + float64(qj[t])*dj)
+		g[t] = v
+		if y[t] == 1 {
+			if st[t] != atUpper && -v >= gmax {
+				gmax, gmaxIdx = -v, t
+			}
+		} else if st[t] != atLower && v >= gmax {
+			gmax, gmaxIdx = v, t
+		}
+	}
+	s.next = nextI{gmax: gmax, i: gmaxIdx, valid: true}
 	if ui != (s.status[i] == atUpper) {
 		s.moveGbar(i, ui)
 	}
