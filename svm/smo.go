@@ -85,6 +85,17 @@ func expNegs(z []float64) {
 // each) and then e to that power, so z[j-start] = K_RBF(xr, x_j).
 func rbfRow(z, xr, x []float64, d, start int, gamma float64) {
 	g := -gamma
+	if d == 4 { // the biosignal records: unrolled, same order of additions
+		x0, x1, x2, x3 := xr[0], xr[1], xr[2], xr[3]
+		x = x[start*4 : (start+len(z))*4]
+		for p := range z {
+			xj := x[p*4 : p*4+4 : p*4+4]
+			e0, e1, e2, e3 := x0-xj[0], x1-xj[1], x2-xj[2], x3-xj[3]
+			z[p] = g * (0 + e0*e0 + e1*e1 + e2*e2 + e3*e3)
+		}
+		expNegs(z)
+		return
+	}
 	for p := range z {
 		j := start + p
 		xj := x[j*d : (j+1)*d : (j+1)*d]
