@@ -28,6 +28,39 @@
 // reductions (keep support vectors; keep abnormal records and summarise runs of good
 // ones).
 //
+// # Multi-class strategy of the kernel SVM
+//
+// TrainKernel trains one-vs-rest by default and one-vs-one (libsvm's strategy) on
+// request. One-vs-rest is the default because it is the zero value of Multiclass for
+// both trainers, so a zero KernelConfig and a zero LinearConfig classify the same way,
+// and because its decision values are one score per class (Decision), which callers
+// can read as the strength of each stage; a one-vs-one model gives a score per pair of
+// classes and a vote. One-vs-one is the faster and here slightly more accurate choice:
+// each of its k(k−1)/2 machines trains only on the records of two classes, while each
+// of one-vs-rest's k machines trains on every record. On the benchmark set (16,000
+// records, 4 classes, of which 86% in one class) one-vs-rest computes 49.5 million
+// kernel values against 27.2 million and takes about twice the CPU time, for 96.40%
+// accuracy against 96.65%. The one-vs-rest machines share their kernel rows (7/8 of
+// CacheMB; without sharing they computed 70.5 million values), since they differ
+// only in labels. Pass Multiclass: OneVsOne when training time matters.
+//
+// # Performance
+//
+// On the benchmark set (synth.Bench, features standardised, C = 1, γ = 1/4, 100 MB
+// cache), CPU time per fit (user + system), medians of 7 runs alternating with the C
+// tools on the same data, on a 2-core machine loaded by other work:
+//
+//	ours                              CPU ms  accuracy   C tool                     CPU ms  accuracy
+//	BenchmarkKernelFit/rbf-ovo           562  96.65%     svm-train -t 2                560  96.65%
+//	BenchmarkKernelFit/rbf-ovr          1090  96.40%     (none: libsvm is one-vs-one)
+//	BenchmarkLinearFit/l2-loss          1014  87.925%    liblinear-train -s 1 -B 1    1400  87.925%
+//	BenchmarkLinearFit/crammer-singer    297  87.175%    liblinear-train -s 4 -B 1     330  87.175%
+//
+// rbf-ovo trains as svm-train does and is the like-for-like comparison; rbf-ovr
+// solves larger problems. Its machines sharing kernel rows matters: with each machine
+// computing its own (70.5 million kernel values), it took a median 1692 ms against
+// 1206 ms with sharing, in 7 runs of each alternating. The C figures include reading the training file. Predict takes no allocation.
+//
 // # Errors
 //
 // Bad input never panics. NaN or infinite features give an *InputError wrapping

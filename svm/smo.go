@@ -38,15 +38,18 @@ func (k *kernelFunc) eval(a, b []float64) float64 {
 	}
 }
 
+// Constants of expNeg: log2(e) and ln(2) split into a high part exact in a few bits
+// and the low remainder.
+const (
+	log2e = 1.44269504088896340735992468100189214
+	ln2Hi = 6.93147180369123816490e-01
+	ln2Lo = 1.90821492927058770002e-10
+)
+
 // expNeg returns e^x for x <= 0 with a relative error below 1e-8, well inside the
 // float32 precision of the kernel cache, and faster than math.Exp. It splits x into
 // k·ln2 + r, |r| <= ln2/2, and evaluates a degree-8 Taylor polynomial for e^r.
 func expNeg(x float64) float64 {
-	const (
-		log2e = 1.44269504088896340735992468100189214
-		ln2Hi = 6.93147180369123816490e-01
-		ln2Lo = 1.90821492927058770002e-10
-	)
 	if !(x > -708) {
 		return 0
 	}
@@ -57,6 +60,53 @@ func expNeg(x float64) float64 {
 	r := x - k*ln2Hi - k*ln2Lo
 	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040+r*(1.0/40320))))))))
 	return p * math.Float64frombits(uint64(int64(k)+1023)<<52)
+}
+
+// expNegs replaces each z[j] by expNeg(z[j]), with identical results. Working on a
+// slice avoids a call per value and lets the processor overlap the polynomials of
+// neighbouring values.
+func expNegs(z []float64) {
+	for j, x := range z {
+		switch {
+		case !(x > -708):
+			z[j] = 0
+		case x > 0:
+			z[j] = math.Exp(x)
+		default:
+			k := float64(int64(x*log2e - 0.5))
+			r := x - k*ln2Hi - k*ln2Lo
+			p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040+r*(1.0/40320))))))))
+			z[j] = p * math.Float64frombits(uint64(int64(k)+1023)<<52)
+		}
+	}
+}
+
+// rbfRow sets z[j-start] = −γ‖xr − x_j‖² for the rows j = start, … of x (d values
+// each) and then e to that power, so z[j-start] = K_RBF(xr, x_j).
+func rbfRow(z, xr, x []float64, d, start int, gamma float64) {
+	g := -gamma
+	if d == 4 { // the biosignal records: unrolled, same order of additions
+		x0, x1, x2, x3 := xr[0], xr[1], xr[2], xr[3]
+		x = x[start*4 : (start+len(z))*4]
+		for p := range z {
+			xj := x[p*4 : p*4+4 : p*4+4]
+			e0, e1, e2, e3 := x0-xj[0], x1-xj[1], x2-xj[2], x3-xj[3]
+			z[p] = g * (0 + e0*e0 + e1*e1 + e2*e2 + e3*e3)
+		}
+		expNegs(z)
+		return
+	}
+	for p := range z {
+		j := start + p
+		xj := x[j*d : (j+1)*d : (j+1)*d]
+		sum := 0.0
+		for t, v := range xr {
+			e := v - xj[t]
+			sum += e * e
+		}
+		z[p] = g * sum
+	}
+	expNegs(z)
 }
 
 func dot(a, b []float64) float64 {
@@ -198,6 +248,10 @@ type smo struct {
 	shrink bool
 	unshr  bool
 	cache  *cache
+	z      []float64   // scratch column
+	shared *kernelRows // kernel rows shared with other machines, or nil
+	next   nextI       // first index of the next working set, found by update
+	evals  int64       // kernel evaluations of this solver (not counting shared)
 }
 
 func (s *smo) q(i, n int) []float32 {
@@ -205,26 +259,81 @@ func (s *smo) q(i, n int) []float32 {
 	if start >= n {
 		return col[:n]
 	}
+	col = col[:n]
+	if s.shared != nil {
+		// Q_ij = y_i y_j K_ij: the sign flip is exact in float32, so the column equals
+		// the one computed below.
+		kr := s.shared.row(s.rows[i])
+		rows, y, yi := s.rows[:n], s.y[:n], s.y[i]
+		for j := start; j < n; j++ {
+			v := kr[rows[j]]
+			if y[j] != yi {
+				v = -v
+			}
+			col[j] = v
+		}
+		return col
+	}
+	s.evals += int64(n - start)
 	d := s.d
 	xi := s.x[i*d : (i+1)*d : (i+1)*d]
 	yi := float64(s.y[i])
-	col = col[:n]
 	y := s.y[:n]
 	if s.k.kind == KernelRBF {
-		g := -s.k.gamma
-		for j := start; j < n; j++ {
-			xj := s.x[j*d : (j+1)*d : (j+1)*d]
-			sum := 0.0
-			for t, v := range xi {
-				e := v - xj[t]
-				sum += e * e
+		z := s.z[:n-start]
+		rbfRow(z, xi, s.x, d, start, s.k.gamma)
+		for p, v := range z {
+			if y[start+p] != s.y[i] {
+				v = -v
 			}
-			col[j] = float32(yi * float64(y[j]) * expNeg(g*sum))
+			col[start+p] = float32(v)
 		}
 		return col
 	}
 	for j := start; j < n; j++ {
 		col[j] = float32(yi * float64(y[j]) * s.k.eval(xi, s.x[j*d:(j+1)*d]))
+	}
+	return col
+}
+
+// kernelRows keeps rows of the kernel matrix K(x_r, x_j) over a whole dataset, in
+// dataset order, keyed by dataset row, within a memory budget (least recently used
+// rows go first). The binary machines of one-vs-rest training all solve on the same
+// records with the same kernel and differ only in labels, so they share one kernelRows
+// and most kernel values are computed once instead of once per machine.
+type kernelRows struct {
+	ds    *dataset
+	k     *kernelFunc
+	c     *cache
+	z     []float64 // scratch row
+	evals int64     // kernel evaluations so far
+}
+
+func newKernelRows(ds *dataset, k *kernelFunc, budgetBytes int) *kernelRows {
+	return &kernelRows{ds: ds, k: k, c: newCache(ds.n, budgetBytes), z: make([]float64, ds.n)}
+}
+
+// row returns K(x_r, x_j) for every dataset row j. The slice is valid until the next
+// call.
+func (kr *kernelRows) row(r int) []float32 {
+	n, d := kr.ds.n, kr.ds.d
+	col, start := kr.c.get(r, n)
+	if start >= n {
+		return col
+	}
+	kr.evals += int64(n - start)
+	x := kr.ds.x
+	xr := x[r*d : (r+1)*d : (r+1)*d]
+	if kr.k.kind == KernelRBF {
+		z := kr.z[:n-start]
+		rbfRow(z, xr, x, d, start, kr.k.gamma)
+		for p, v := range z {
+			col[start+p] = float32(v)
+		}
+		return col
+	}
+	for j := start; j < n; j++ {
+		col[j] = float32(kr.k.eval(xr, x[j*d:(j+1)*d]))
 	}
 	return col
 }
@@ -254,12 +363,24 @@ func (s *smo) swap(i, j int) {
 	s.qd[i], s.qd[j] = s.qd[j], s.qd[i]
 }
 
+// nextI is the first index of a working set (the maximal violator) and its gradient
+// value, valid until the gradient, the statuses or the active set change.
+type nextI struct {
+	gmax  float64
+	i     int
+	valid bool
+}
+
 // solveSMO trains one binary machine on the dataset rows given, labelled y (+1/-1).
 // It returns the dual variables in the order of rows and the threshold rho.
-func solveSMO(ds *dataset, k *kernelFunc, rows []int, y []int8, c, eps float64, cacheBytes int, shrink bool, maxIter int) ([]float64, float64) {
+//
+// When shared is not nil, rows must be every dataset row in order, and kernel values
+// come from shared instead of being computed. The third result is the number of kernel
+// evaluations the solver made itself.
+func solveSMO(ds *dataset, k *kernelFunc, rows []int, y []int8, c, eps float64, cacheBytes int, shrink bool, maxIter int, shared *kernelRows) ([]float64, float64, int64) {
 	l := len(rows)
 	s := &smo{
-		l: l, ds: ds, k: k, c: c, eps: eps, shrink: shrink,
+		l: l, ds: ds, k: k, c: c, eps: eps, shrink: shrink, shared: shared,
 		rows:   append([]int(nil), rows...),
 		y:      append([]int8(nil), y...),
 		alpha:  make([]float64, l),
@@ -269,6 +390,7 @@ func solveSMO(ds *dataset, k *kernelFunc, rows []int, y []int8, c, eps float64, 
 		qd:     make([]float64, l),
 		active: l,
 		cache:  newCache(l, cacheBytes),
+		z:      make([]float64, l),
 		d:      ds.d,
 		x:      make([]float64, 0, l*ds.d),
 	}
@@ -289,11 +411,13 @@ func solveSMO(ds *dataset, k *kernelFunc, rows []int, y []int8, c, eps float64, 
 		if counter == 0 {
 			counter = min(l, 1000)
 			if s.shrink {
+				s.next.valid = false
 				s.doShrinking()
 			}
 		}
 		i, j, ok := s.selectWorkingSet()
 		if !ok {
+			s.next.valid = false
 			s.reconstructGradient()
 			s.active = l
 			i, j, ok = s.selectWorkingSet()
@@ -317,20 +441,25 @@ func solveSMO(ds *dataset, k *kernelFunc, rows []int, y []int8, c, eps float64, 
 	for i := 0; i < l; i++ {
 		out[pos[s.rows[i]]] = s.alpha[i]
 	}
-	return out, rho
+	return out, rho, s.evals + int64(l)
 }
 
 func (s *smo) selectWorkingSet() (int, int, bool) {
 	gmax, gmax2 := math.Inf(-1), math.Inf(-1)
 	gmaxIdx, gminIdx := -1, -1
 	objMin := math.Inf(1)
-	for t := 0; t < s.active; t++ {
-		if s.y[t] == 1 {
-			if s.status[t] != atUpper && -s.g[t] >= gmax {
-				gmax, gmaxIdx = -s.g[t], t
+	if s.next.valid {
+		gmax, gmaxIdx = s.next.gmax, s.next.i
+		s.next.valid = false
+	} else {
+		for t := 0; t < s.active; t++ {
+			if s.y[t] == 1 {
+				if s.status[t] != atUpper && -s.g[t] >= gmax {
+					gmax, gmaxIdx = -s.g[t], t
+				}
+			} else if s.status[t] != atLower && s.g[t] >= gmax {
+				gmax, gmaxIdx = s.g[t], t
 			}
-		} else if s.status[t] != atLower && s.g[t] >= gmax {
-			gmax, gmaxIdx = s.g[t], t
 		}
 	}
 	i := gmaxIdx
@@ -430,12 +559,26 @@ func (s *smo) update(i, j int) {
 	}
 	s.alpha[i], s.alpha[j] = ai, aj
 	di, dj := ai-oi, aj-oj
-	for t := 0; t < s.active; t++ {
-		s.g[t] += float64(qi[t])*di + float64(qj[t])*dj
-	}
 	ui, uj := s.status[i] == atUpper, s.status[j] == atUpper
 	s.setStatus(i)
 	s.setStatus(j)
+	// Update the gradient and, in the same pass, find the first index of the next
+	// working set exactly as selectWorkingSet would.
+	gmax, gmaxIdx := math.Inf(-1), -1
+	g, y, st := s.g[:s.active], s.y[:s.active], s.status[:s.active]
+	qi, qj = qi[:len(g)], qj[:len(g)]
+	for t := range g {
+		v := g[t] + (float64(qi[t])*di + float64(qj[t])*dj)
+		g[t] = v
+		if y[t] == 1 {
+			if st[t] != atUpper && -v >= gmax {
+				gmax, gmaxIdx = -v, t
+			}
+		} else if st[t] != atLower && v >= gmax {
+			gmax, gmaxIdx = v, t
+		}
+	}
+	s.next = nextI{gmax: gmax, i: gmaxIdx, valid: true}
 	if ui != (s.status[i] == atUpper) {
 		s.moveGbar(i, ui)
 	}
