@@ -184,6 +184,11 @@ func (c *obsCommon) next(dst []Observation) ([]Observation, *Observation) {
 // first pass checks the layout and picks up what applies to every value (time stamp,
 // status, unit), a second appends the values.
 func (c *Configuration) appendFixed(dst []Observation, o *ObservationScanFixed, person uint16) ([]Observation, error) {
+	if i := c.plan(o.ObjHandle); i >= 0 {
+		if out, ok := appendPlanned(dst, &c.plans[i], &c.Objects[i], o.Value, person); ok {
+			return out, nil
+		}
+	}
 	return c.appendFixedMap(dst, o, nil, person)
 }
 
