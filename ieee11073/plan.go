@@ -4,9 +4,9 @@ import "slices"
 
 // fixedPlan is the layout of one object's obs-val-data in fixed-format scan reports,
 // worked out once from the object's attribute value map when its Configuration is built:
-// where the time stamps, status and unit sit, where each value starts and how many
-// observations the data holds. With it, Observations reads the attributes that apply to
-// every value first and then writes each observation once, without walking the map.
+// where the time stamps, status and unit sit, and where each observation's number starts.
+// With it, Observations reads the attributes that apply to every value first and then
+// writes each observation once, without walking the map.
 //
 // A plan covers maps made only of BasicNuObsValue, SimpleNuObsValue, their compound forms,
 // AbsoluteTime, RelativeTime, MeasurementStatus and a unit code, each of the last four at
@@ -17,27 +17,26 @@ type fixedPlan struct {
 	mapLen int              // len(ValMap)
 	handle Handle           // the object's handle
 	size   int              // bytes of obs-val-data
-	nobs   int              // observations in one obs-val-data
 	timeAt int              // offset of MDCAttrTimeStampAbs, or -1
 	relAt  int              // offset of MDCAttrTimeStampRel, or -1
 	statAt int              // offset of MDCAttrMsmtStat, or -1
 	unitAt int              // offset of MDCAttrUnitCode, or -1
-	values []planValue      // the values, in map order
+	heads  []planHead       // the count and length of each compound value
+	obs    []planObs        // one per observation, in map order
 }
 
-// The kinds of planValue.
-const (
-	planBasic     = iota // BasicNuObsValue: an SFLOAT
-	planSimple           // SimpleNuObsValue: a FLOAT
-	planCmpdBasic        // BasicNuObsValueCmp: count, length, SFLOATs
-	planCmpdSimp         // SimpleNuObsValueCmp: count, length, FLOATs
-)
+// planHead is the count and length that open a compound value: the data must hold them.
+type planHead struct {
+	at    int    // offset in obs-val-data
+	count uint16 // parts
+	len   uint16 // bytes of the parts
+}
 
-// planValue is one value attribute in a fixedPlan.
-type planValue struct {
-	kind  uint8 // planBasic, …
-	at    int   // offset in obs-val-data
-	count int   // parts of a compound value
+// planObs is where one observation's number sits in obs-val-data.
+type planObs struct {
+	at    int  // offset in obs-val-data
+	float bool // a FLOAT; an SFLOAT otherwise
+	part  int  // its index in a compound value, which names it by the physio list; -1 if none
 }
 
 // buildPlans returns the plans for objs, one per object; an object whose map no plan
@@ -69,20 +68,20 @@ func makePlan(m AttrValMap) fixedPlan {
 			at = &p.statAt
 		case MDCAttrUnitCode:
 			at = &p.unitAt
-		case MDCAttrNuValObsBasic:
-			p.values = append(p.values, planValue{kind: planBasic, at: off, count: 1})
-		case MDCAttrNuValObsSimp:
-			p.values = append(p.values, planValue{kind: planSimple, at: off, count: 1})
-		case MDCAttrNuCmpdValObsBasic:
-			if n < 4 || (n-4)%2 != 0 {
+		case MDCAttrNuValObsBasic, MDCAttrNuValObsSimp:
+			p.obs = append(p.obs, planObs{at: off, float: e.ID == MDCAttrNuValObsSimp, part: -1})
+		case MDCAttrNuCmpdValObsBasic, MDCAttrNuCmpdValObsSimp:
+			size := 2
+			if e.ID == MDCAttrNuCmpdValObsSimp {
+				size = 4
+			}
+			if n < 4 || (n-4)%size != 0 {
 				return fixedPlan{}
 			}
-			p.values = append(p.values, planValue{kind: planCmpdBasic, at: off, count: (n - 4) / 2})
-		case MDCAttrNuCmpdValObsSimp:
-			if n < 4 || (n-4)%4 != 0 {
-				return fixedPlan{}
+			p.heads = append(p.heads, planHead{at: off, count: uint16((n - 4) / size), len: uint16(n - 4)})
+			for i := 0; i < (n-4)/size; i++ {
+				p.obs = append(p.obs, planObs{at: off + 4 + i*size, float: size == 4, part: i})
 			}
-			p.values = append(p.values, planValue{kind: planCmpdSimp, at: off, count: (n - 4) / 4})
 		default:
 			return fixedPlan{}
 		}
@@ -96,9 +95,6 @@ func makePlan(m AttrValMap) fixedPlan {
 	}
 	if len(m) == 0 {
 		return fixedPlan{}
-	}
-	for _, v := range p.values {
-		p.nobs += v.count
 	}
 	p.valMap, p.mapLen, p.size = &m[0], len(m), off
 	return p
@@ -132,13 +128,19 @@ func (c *Configuration) plan(h Handle) int {
 }
 
 // appendPlanned appends the observations in v, the obs-val-data of object obj laid out by
-// p. It reports false, with dst unchanged in length, when v does not fit the plan or holds
-// a malformed value; the caller then decodes v with appendFixedObj.
+// p. It reports false, with dst unchanged, when v does not fit the plan or holds a
+// malformed value; the caller then decodes v with appendFixedObj.
 func appendPlanned(dst []Observation, p *fixedPlan, obj *ConfiguredObject, v []byte, person uint16) ([]Observation, bool) {
 	if len(v) != p.size {
 		return dst, false
 	}
-	var tmpl Observation
+	for _, hd := range p.heads {
+		f := v[hd.at : hd.at+4]
+		if uint16(f[0])<<8|uint16(f[1]) != hd.count || uint16(f[2])<<8|uint16(f[3]) != hd.len {
+			return dst, false
+		}
+	}
+	var tm AbsoluteTime
 	if i := p.timeAt; i >= 0 {
 		t := v[i : i+8]
 		x := uint64(t[0])<<56 | uint64(t[1])<<48 | uint64(t[2])<<40 | uint64(t[3])<<32 |
@@ -146,68 +148,54 @@ func appendPlanned(dst []Observation, p *fixedPlan, obj *ConfiguredObject, v []b
 		if !bcd8(x) {
 			return dst, false
 		}
-		tmpl.Time = AbsoluteTime(t)
+		tm = AbsoluteTime(t)
 	}
+	var rel RelativeTime
 	if i := p.relAt; i >= 0 {
 		t := v[i : i+4]
-		tmpl.RelTime = RelativeTime(uint32(t[0])<<24 | uint32(t[1])<<16 | uint32(t[2])<<8 | uint32(t[3]))
+		rel = RelativeTime(uint32(t[0])<<24 | uint32(t[1])<<16 | uint32(t[2])<<8 | uint32(t[3]))
 	}
+	var status uint16
 	if i := p.statAt; i >= 0 {
 		t := v[i : i+2]
-		tmpl.Status = uint16(t[0])<<8 | uint16(t[1])
+		status = uint16(t[0])<<8 | uint16(t[1])
 	}
-	tmpl.Unit = obj.Unit
+	unit := obj.Unit
 	if i := p.unitAt; i >= 0 {
 		t := v[i : i+2]
-		tmpl.Unit = OID(uint16(t[0])<<8 | uint16(t[1]))
+		unit = OID(uint16(t[0])<<8 | uint16(t[1]))
 	}
-	tmpl.Type, tmpl.Handle, tmpl.PersonID = obj.Type, obj.Handle, person
 	start := len(dst)
-	dst = slices.Grow(dst, p.nobs)[:start+p.nobs]
+	dst = slices.Grow(dst, len(p.obs))[:start+len(p.obs)]
 	out := dst[start:]
-	k := 0
-	for _, pv := range p.values {
-		switch pv.kind {
-		case planBasic:
-			f := v[pv.at : pv.at+2]
-			o := tmpl
-			o.Value = SFloat(uint16(f[0])<<8 | uint16(f[1])).Float()
-			out[k] = o
-			k++
-		case planSimple:
-			f := v[pv.at : pv.at+4]
-			o := tmpl
-			o.Value = Float(uint32(f[0])<<24 | uint32(f[1])<<16 | uint32(f[2])<<8 | uint32(f[3]))
-			out[k] = o
-			k++
-		case planCmpdBasic:
-			f := v[pv.at : pv.at+4+2*pv.count]
-			if int(f[0])<<8|int(f[1]) != pv.count || int(f[2])<<8|int(f[3]) != 2*pv.count {
-				return dst[:start], false
-			}
-			f = f[4:]
-			for j := 0; j < pv.count; j++ {
-				o := tmpl
-				o.Type = component(obj, j)
-				o.Value = SFloat(uint16(f[2*j])<<8 | uint16(f[2*j+1])).Float()
-				out[k] = o
-				k++
-			}
-		case planCmpdSimp:
-			f := v[pv.at : pv.at+4+4*pv.count]
-			if int(f[0])<<8|int(f[1]) != pv.count || int(f[2])<<8|int(f[3]) != 4*pv.count {
-				return dst[:start], false
-			}
-			f = f[4:]
-			for j := 0; j < pv.count; j++ {
-				q := f[4*j : 4*j+4]
-				o := tmpl
-				o.Type = component(obj, j)
-				o.Value = Float(uint32(q[0])<<24 | uint32(q[1])<<16 | uint32(q[2])<<8 | uint32(q[3]))
-				out[k] = o
-				k++
-			}
+	for i, po := range p.obs {
+		var val Float
+		if po.float {
+			f := v[po.at : po.at+4]
+			val = Float(uint32(f[0])<<24 | uint32(f[1])<<16 | uint32(f[2])<<8 | uint32(f[3]))
+		} else {
+			f := v[po.at : po.at+2]
+			val = SFloat(uint16(f[0])<<8 | uint16(f[1])).Float()
 		}
+		t := obj.Type
+		if uint(po.part) < uint(len(obj.PhysioList)) {
+			t.Code = obj.PhysioList[po.part]
+		}
+		// Each field is stored on its own: copying a whole Observation assembled on the
+		// stack would read back the narrow stores that built it, which the processor
+		// cannot forward.
+		o := &out[i]
+		o.Value = val
+		o.Bits = 0
+		o.RelTime = rel
+		o.Type = t
+		o.Time = tm
+		o.Handle = obj.Handle
+		o.PersonID = person
+		o.Unit = unit
+		o.Enum = 0
+		o.Status = status
+		o.Kind = ObservationNumeric
 	}
 	return dst, true
 }
