@@ -13,9 +13,13 @@ import "slices"
 // most once; other maps, and reports whose bytes the plan cannot take, go through
 // appendFixedObj, which also names the failing field.
 type fixedPlan struct {
-	valMap *AttrValMapEntry // &ValMap[0] of the map the plan describes; nil: no plan
+	// What the plan was built from: it applies only while the object still has them.
+	valMap *AttrValMapEntry // &ValMap[0]; nil: no plan
 	mapLen int              // len(ValMap)
-	handle Handle           // the object's handle
+	physio []OID            // PhysioList
+	typ    Type             // Type
+	unit   OID              // Unit
+	handle Handle           // Handle
 	size   int              // bytes of obs-val-data
 	timeAt int              // offset of MDCAttrTimeStampAbs, or -1
 	relAt  int              // offset of MDCAttrTimeStampRel, or -1
@@ -32,11 +36,11 @@ type planHead struct {
 	len   uint16 // bytes of the parts
 }
 
-// planObs is where one observation's number sits in obs-val-data.
+// planObs is where one observation's number sits in obs-val-data, and what it measures.
 type planObs struct {
 	at    int  // offset in obs-val-data
+	typ   Type // the object's type, or for a part of a compound value its physio list entry
 	float bool // a FLOAT; an SFLOAT otherwise
-	part  int  // its index in a compound value, which names it by the physio list; -1 if none
 }
 
 // buildPlans returns the plans for objs, one per object; an object whose map no plan
@@ -44,13 +48,13 @@ type planObs struct {
 func buildPlans(objs []ConfiguredObject) []fixedPlan {
 	plans := make([]fixedPlan, len(objs))
 	for i := range objs {
-		plans[i] = makePlan(objs[i].ValMap)
-		plans[i].handle = objs[i].Handle
+		plans[i] = makePlan(&objs[i])
 	}
 	return plans
 }
 
-func makePlan(m AttrValMap) fixedPlan {
+func makePlan(obj *ConfiguredObject) fixedPlan {
+	m := obj.ValMap
 	p := fixedPlan{timeAt: -1, relAt: -1, statAt: -1, unitAt: -1}
 	off := 0
 	for _, e := range m {
@@ -69,7 +73,7 @@ func makePlan(m AttrValMap) fixedPlan {
 		case MDCAttrUnitCode:
 			at = &p.unitAt
 		case MDCAttrNuValObsBasic, MDCAttrNuValObsSimp:
-			p.obs = append(p.obs, planObs{at: off, float: e.ID == MDCAttrNuValObsSimp, part: -1})
+			p.obs = append(p.obs, planObs{at: off, typ: obj.Type, float: e.ID == MDCAttrNuValObsSimp})
 		case MDCAttrNuCmpdValObsBasic, MDCAttrNuCmpdValObsSimp:
 			size := 2
 			if e.ID == MDCAttrNuCmpdValObsSimp {
@@ -80,7 +84,7 @@ func makePlan(m AttrValMap) fixedPlan {
 			}
 			p.heads = append(p.heads, planHead{at: off, count: uint16((n - 4) / size), len: uint16(n - 4)})
 			for i := 0; i < (n-4)/size; i++ {
-				p.obs = append(p.obs, planObs{at: off + 4 + i*size, float: size == 4, part: i})
+				p.obs = append(p.obs, planObs{at: off + 4 + i*size, typ: component(obj, i), float: size == 4})
 			}
 		default:
 			return fixedPlan{}
@@ -97,105 +101,112 @@ func makePlan(m AttrValMap) fixedPlan {
 		return fixedPlan{}
 	}
 	p.valMap, p.mapLen, p.size = &m[0], len(m), off
+	p.physio, p.typ, p.unit, p.handle = obj.PhysioList, obj.Type, obj.Unit, obj.Handle
 	return p
 }
 
-// plan returns the index of the object with handle h when it has a plan that describes
-// its ValMap as it is now, or -1.
-func (c *Configuration) plan(h Handle) int {
-	if len(c.plans) != len(c.Objects) {
-		return -1
-	}
-	i := -1
-	if len(c.Objects) > smallConfig {
-		i = c.index(h)
-	} else {
-		for j := range c.plans {
-			if c.plans[j].handle == h {
-				i = j
-				break
-			}
-		}
-	}
-	if i < 0 {
-		return -1
-	}
-	p, obj := &c.plans[i], &c.Objects[i]
-	if obj.Handle != h || p.mapLen != len(obj.ValMap) || p.mapLen == 0 || p.valMap != &obj.ValMap[0] {
-		return -1
-	}
-	return i
+// describes reports whether p was built from obj as it is now.
+func (p *fixedPlan) describes(obj *ConfiguredObject) bool {
+	return obj.Handle == p.handle && obj.Type == p.typ && obj.Unit == p.unit &&
+		len(obj.ValMap) == p.mapLen && p.mapLen > 0 && &obj.ValMap[0] == p.valMap &&
+		len(obj.PhysioList) == len(p.physio) && (len(p.physio) == 0 || &obj.PhysioList[0] == &p.physio[0])
 }
 
-// appendPlanned appends the observations in v, the obs-val-data of object obj laid out by
-// p. It reports false, with dst unchanged, when v does not fit the plan or holds a
-// malformed value; the caller then decodes v with appendFixedObj.
-func appendPlanned(dst []Observation, p *fixedPlan, obj *ConfiguredObject, v []byte, person uint16) ([]Observation, bool) {
-	if len(v) != p.size {
-		return dst, false
+// appendPlannedScan appends the observations of obs, one object after the other, for as
+// long as each object has a plan that takes its obs-val-data, and returns the extended dst
+// and how many of obs it took. It stops, with the observations of obs[n] not appended, at
+// the first object obs[n] without a plan or whose data does not fit the plan or holds a
+// malformed value; the caller decodes that one with appendFixedObj.
+func (c *Configuration) appendPlannedScan(dst []Observation, obs []ObservationScanFixed, person uint16) ([]Observation, int) {
+	plans, objs := c.plans, c.Objects
+	if len(plans) != len(objs) {
+		return dst, 0
 	}
-	for _, hd := range p.heads {
-		f := v[hd.at : hd.at+4]
-		if uint16(f[0])<<8|uint16(f[1]) != hd.count || uint16(f[2])<<8|uint16(f[3]) != hd.len {
-			return dst, false
+	next := 0 // reports usually list objects in the order of the configuration
+	for n := range obs {
+		h, v := obs[n].ObjHandle, obs[n].Value
+		j := next
+		if j >= len(plans) || plans[j].handle != h {
+			j = -1
+			if len(plans) > smallConfig {
+				j = c.index(h)
+			} else {
+				for k := range plans {
+					if plans[k].handle == h {
+						j = k
+						break
+					}
+				}
+			}
+		}
+		if j < 0 || j >= len(objs) {
+			return dst, n
+		}
+		next = j + 1
+		p := &plans[j]
+		if len(v) != p.size || !p.describes(&objs[j]) {
+			return dst, n
+		}
+		for _, hd := range p.heads {
+			f := v[hd.at : hd.at+4]
+			if uint16(f[0])<<8|uint16(f[1]) != hd.count || uint16(f[2])<<8|uint16(f[3]) != hd.len {
+				return dst, n
+			}
+		}
+		var tm AbsoluteTime
+		if i := p.timeAt; i >= 0 {
+			t := v[i : i+8]
+			x := uint64(t[0])<<56 | uint64(t[1])<<48 | uint64(t[2])<<40 | uint64(t[3])<<32 |
+				uint64(t[4])<<24 | uint64(t[5])<<16 | uint64(t[6])<<8 | uint64(t[7])
+			if !bcd8(x) {
+				return dst, n
+			}
+			tm = AbsoluteTime(t)
+		}
+		var rel RelativeTime
+		if i := p.relAt; i >= 0 {
+			t := v[i : i+4]
+			rel = RelativeTime(uint32(t[0])<<24 | uint32(t[1])<<16 | uint32(t[2])<<8 | uint32(t[3]))
+		}
+		var status uint16
+		if i := p.statAt; i >= 0 {
+			t := v[i : i+2]
+			status = uint16(t[0])<<8 | uint16(t[1])
+		}
+		unit := p.unit
+		if i := p.unitAt; i >= 0 {
+			t := v[i : i+2]
+			unit = OID(uint16(t[0])<<8 | uint16(t[1]))
+		}
+		start := len(dst)
+		dst = slices.Grow(dst, len(p.obs))[:start+len(p.obs)]
+		out := dst[start:]
+		for i := range p.obs {
+			po := &p.obs[i]
+			var val Float
+			if po.float {
+				f := v[po.at : po.at+4]
+				val = Float(uint32(f[0])<<24 | uint32(f[1])<<16 | uint32(f[2])<<8 | uint32(f[3]))
+			} else {
+				f := v[po.at : po.at+2]
+				val = SFloat(uint16(f[0])<<8 | uint16(f[1])).Float()
+			}
+			// Each field is stored on its own: copying a whole Observation assembled on
+			// the stack would read back the narrow stores that built it, which the
+			// processor cannot forward.
+			o := &out[i]
+			o.Value = val
+			o.Bits = 0
+			o.RelTime = rel
+			o.Type = po.typ
+			o.Time = tm
+			o.Handle = h
+			o.PersonID = person
+			o.Unit = unit
+			o.Enum = 0
+			o.Status = status
+			o.Kind = ObservationNumeric
 		}
 	}
-	var tm AbsoluteTime
-	if i := p.timeAt; i >= 0 {
-		t := v[i : i+8]
-		x := uint64(t[0])<<56 | uint64(t[1])<<48 | uint64(t[2])<<40 | uint64(t[3])<<32 |
-			uint64(t[4])<<24 | uint64(t[5])<<16 | uint64(t[6])<<8 | uint64(t[7])
-		if !bcd8(x) {
-			return dst, false
-		}
-		tm = AbsoluteTime(t)
-	}
-	var rel RelativeTime
-	if i := p.relAt; i >= 0 {
-		t := v[i : i+4]
-		rel = RelativeTime(uint32(t[0])<<24 | uint32(t[1])<<16 | uint32(t[2])<<8 | uint32(t[3]))
-	}
-	var status uint16
-	if i := p.statAt; i >= 0 {
-		t := v[i : i+2]
-		status = uint16(t[0])<<8 | uint16(t[1])
-	}
-	unit := obj.Unit
-	if i := p.unitAt; i >= 0 {
-		t := v[i : i+2]
-		unit = OID(uint16(t[0])<<8 | uint16(t[1]))
-	}
-	start := len(dst)
-	dst = slices.Grow(dst, len(p.obs))[:start+len(p.obs)]
-	out := dst[start:]
-	for i, po := range p.obs {
-		var val Float
-		if po.float {
-			f := v[po.at : po.at+4]
-			val = Float(uint32(f[0])<<24 | uint32(f[1])<<16 | uint32(f[2])<<8 | uint32(f[3]))
-		} else {
-			f := v[po.at : po.at+2]
-			val = SFloat(uint16(f[0])<<8 | uint16(f[1])).Float()
-		}
-		t := obj.Type
-		if uint(po.part) < uint(len(obj.PhysioList)) {
-			t.Code = obj.PhysioList[po.part]
-		}
-		// Each field is stored on its own: copying a whole Observation assembled on the
-		// stack would read back the narrow stores that built it, which the processor
-		// cannot forward.
-		o := &out[i]
-		o.Value = val
-		o.Bits = 0
-		o.RelTime = rel
-		o.Type = t
-		o.Time = tm
-		o.Handle = obj.Handle
-		o.PersonID = person
-		o.Unit = unit
-		o.Enum = 0
-		o.Status = status
-		o.Kind = ObservationNumeric
-	}
-	return dst, true
+	return dst, len(obs)
 }
