@@ -1,6 +1,6 @@
 package ieee11073
 
-import "github.com/phdkit/phdkit/ieee11073/internal/mder"
+import "slices"
 
 // decodeScanFixedPRST decodes b in one pass when it starts with the most common APDU of
 // all: a PRST carrying an event report (confirmed or not) whose event-info is a
@@ -46,27 +46,28 @@ func (a *APDU) decodeScanFixedPRST(b []byte) (int, bool) {
 		return 0, false
 	}
 	sf := &a.PRST.EventReport.Report.ScanFixed
-	l := sf.Observations[:0]
-	for i := 0; i < count; i++ {
+	if cap(sf.Observations) < count {
+		// count is at most a quarter of the bytes that hold the observations.
+		sf.Observations = slices.Grow(sf.Observations[:0], count)
+	}
+	l := sf.Observations[:count]
+	for i := range l {
 		if len(obs) < 4 {
-			sf.Observations = l
 			return 0, false
 		}
 		k := int(obs[2])<<8 | int(obs[3])
 		if k > len(obs)-4 {
-			sf.Observations = l
 			return 0, false
 		}
-		l = mder.Grow(l)
 		o := &l[i]
 		o.ObjHandle = Handle(uint16(obs[0])<<8 | uint16(obs[1]))
 		o.Value = obs[4 : 4+k : 4+k]
 		obs = obs[4+k:]
 	}
-	sf.Observations = l
 	if len(obs) != 0 {
 		return 0, false
 	}
+	sf.Observations = l
 	sf.DataReqID = uint16(m[18])<<8 | uint16(m[19])
 	sf.ScanReportNo = uint16(m[20])<<8 | uint16(m[21])
 	a.Choice = ChoicePRST
