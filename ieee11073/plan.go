@@ -53,6 +53,12 @@ func buildPlans(objs []ConfiguredObject) []fixedPlan {
 	return plans
 }
 
+// maxPlanObs bounds the observations a plan describes, so that a configuration report
+// cannot make its plans much larger than itself: an attribute value map entry of 4 bytes
+// can declare a compound value of thousands of parts. Larger maps go through
+// appendFixedObj.
+const maxPlanObs = 64
+
 func makePlan(obj *ConfiguredObject) fixedPlan {
 	m := obj.ValMap
 	p := fixedPlan{timeAt: -1, relAt: -1, statAt: -1, unitAt: -1}
@@ -82,6 +88,9 @@ func makePlan(obj *ConfiguredObject) fixedPlan {
 			if n < 4 || (n-4)%size != 0 {
 				return fixedPlan{}
 			}
+			if len(p.obs)+(n-4)/size > maxPlanObs {
+				return fixedPlan{}
+			}
 			p.heads = append(p.heads, planHead{at: off, count: uint16((n - 4) / size), len: uint16(n - 4)})
 			for i := 0; i < (n-4)/size; i++ {
 				p.obs = append(p.obs, planObs{at: off + 4 + i*size, typ: component(obj, i), float: size == 4})
@@ -97,7 +106,7 @@ func makePlan(obj *ConfiguredObject) fixedPlan {
 		}
 		off += n
 	}
-	if len(m) == 0 {
+	if len(m) == 0 || len(p.obs) > maxPlanObs {
 		return fixedPlan{}
 	}
 	p.valMap, p.mapLen, p.size = &m[0], len(m), off
