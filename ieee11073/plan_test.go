@@ -167,7 +167,9 @@ func TestPlanFollowsChanges(t *testing.T) {
 		func(o *ConfiguredObject) { o.Unit = MDCDimKiloPascal },
 		func(o *ConfiguredObject) { o.Type.Partition = PartitionDim },
 		func(o *ConfiguredObject) { o.PhysioList = []OID{1, 2, 3} },
-		func(o *ConfiguredObject) { o.ValMap = AttrValMap{{MDCAttrTimeStampAbs, 8}, {MDCAttrNuCmpdValObsBasic, 10}} },
+		func(o *ConfiguredObject) {
+			o.ValMap = AttrValMap{{MDCAttrTimeStampAbs, 8}, {MDCAttrNuCmpdValObsBasic, 10}}
+		},
 	}
 	for i, change := range changes {
 		c := *bp
