@@ -32,7 +32,8 @@ type Configuration struct {
 	byHandle []int
 	// plans holds the layout of each object's fixed-format reports, in the order of
 	// Objects; ParseConfigReport and the standard configurations build it. Observations
-	// uses a plan only while the object's ValMap is the one it was built from.
+	// uses a plan only while the object still has the handle, type, unit, physio list and
+	// attribute value map it was built from, so a changed copy decodes correctly.
 	plans []fixedPlan
 }
 
