@@ -57,6 +57,14 @@ type APDU struct {
 // are *DecodeError. It allocates nothing when a has been used before for the same kind of
 // APDU.
 func (a *APDU) Unmarshal(b []byte) (int, error) {
+	if n, ok := a.decodeScanFixedPRST(b); ok {
+		return n, nil
+	}
+	return a.unmarshalReader(b)
+}
+
+// unmarshalReader is Unmarshal without the one-pass path for fixed scan reports.
+func (a *APDU) unmarshalReader(b []byte) (int, error) {
 	r := mder.NewReader(b)
 	if !a.decode(&r) {
 		return 0, decodeError(&r)

@@ -30,6 +30,11 @@ type Configuration struct {
 	// byHandle lists the indexes of Objects in handle order, for configurations with many
 	// objects; ParseConfigReport builds it.
 	byHandle []int
+	// plans holds the layout of each object's fixed-format reports, in the order of
+	// Objects; ParseConfigReport and the standard configurations build it. Observations
+	// uses a plan only while the object still has the handle, type, unit, physio list and
+	// attribute value map it was built from, so a changed copy decodes correctly.
+	plans []fixedPlan
 }
 
 // ConfiguredObject is one object of a configuration and the attributes of it that matter
@@ -55,19 +60,27 @@ type ConfiguredObject struct {
 
 // Object returns the object with handle h, or nil.
 func (c *Configuration) Object(h Handle) *ConfiguredObject {
+	if i := c.index(h); i >= 0 {
+		return &c.Objects[i]
+	}
+	return nil
+}
+
+// index returns the index in Objects of the object with handle h, or -1.
+func (c *Configuration) index(h Handle) int {
 	if len(c.byHandle) == len(c.Objects) && len(c.Objects) > smallConfig {
 		i := sort.Search(len(c.byHandle), func(i int) bool { return c.Objects[c.byHandle[i]].Handle >= h })
 		if i < len(c.byHandle) && c.Objects[c.byHandle[i]].Handle == h {
-			return &c.Objects[c.byHandle[i]]
+			return c.byHandle[i]
 		}
-		return nil
+		return -1
 	}
 	for i := range c.Objects {
 		if c.Objects[i].Handle == h {
-			return &c.Objects[i]
+			return i
 		}
 	}
-	return nil
+	return -1
 }
 
 // smallConfig is the number of objects up to which Object searches linearly.
@@ -211,6 +224,7 @@ func ParseConfigReport(rep *ConfigReport) (*Configuration, error) {
 			}
 		}
 	}
+	c.plans = buildPlans(c.Objects)
 	return c, nil
 }
 
@@ -312,7 +326,7 @@ const (
 
 // standardConfigs holds the standard configurations, sorted by ID: objects, handles,
 // units and attribute value maps as the specializations define them.
-var standardConfigs = [...]Configuration{
+var standardConfigs = withPlans([]Configuration{
 	{ID: 0x0190, Objects: []ConfiguredObject{ // 10404 pulse oximeter
 		{Class: MDCMocVmoMetricNu, Handle: 1, Type: Type{PartitionSCADA, MDCPulsOximSatO2},
 			MetricSpec: specOximeter, Unit: MDCDimPercent,
@@ -356,6 +370,14 @@ var standardConfigs = [...]Configuration{
 			MetricSpec: specEpisodic, Unit: MDCDimMilliGPerDl,
 			ValMap: AttrValMap{{MDCAttrNuValObsBasic, 2}, {MDCAttrTimeStampAbs, 8}}},
 	}},
+})
+
+// withPlans builds the plans of every configuration in cs and returns cs.
+func withPlans(cs []Configuration) []Configuration {
+	for i := range cs {
+		cs[i].plans = buildPlans(cs[i].Objects)
+	}
+	return cs
 }
 
 // Registry is a manager's memory of the extended configurations it has accepted, keyed by

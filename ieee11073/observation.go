@@ -49,6 +49,15 @@ type Observation struct {
 // that names an object the configuration lacks fails with ErrUnknownHandle.
 func (c *Configuration) Observations(dst []Observation, ev *EventReportArgument) ([]Observation, error) {
 	switch eventInfoKind(ev.EventType) {
+	case infoScanFixed:
+		if c != nil {
+			obs := ev.Report.ScanFixed.Observations
+			var n int
+			if dst, n = c.appendPlannedScan(dst, obs, PersonIDUnknown); n == len(obs) {
+				return dst, nil
+			}
+			return c.appendFixedScan(dst, obs[n:], PersonIDUnknown)
+		}
 	case infoScanGrouped, infoScanMPGrouped:
 		return c.appendGroupedReport(dst, ev.ObjHandle, ev.EventType, &ev.Report)
 	}
@@ -118,11 +127,7 @@ func (c *Configuration) AppendObservations(dst []Observation, eventType OID, inf
 	var err error
 	switch eventInfoKind(eventType) {
 	case infoScanFixed:
-		for i := range info.ScanFixed.Observations {
-			if dst, err = c.appendFixed(dst, &info.ScanFixed.Observations[i], PersonIDUnknown); err != nil {
-				return dst, err
-			}
-		}
+		return c.appendFixedScan(dst, info.ScanFixed.Observations, PersonIDUnknown)
 	case infoScanVar:
 		for i := range info.ScanVar.Observations {
 			if dst, err = c.appendVar(dst, &info.ScanVar.Observations[i], PersonIDUnknown); err != nil {
@@ -132,10 +137,8 @@ func (c *Configuration) AppendObservations(dst []Observation, eventType OID, inf
 	case infoScanMPFixed:
 		for p := range info.ScanMPFixed.Persons {
 			per := &info.ScanMPFixed.Persons[p]
-			for i := range per.Observations {
-				if dst, err = c.appendFixed(dst, &per.Observations[i], per.PersonID); err != nil {
-					return dst, err
-				}
+			if dst, err = c.appendFixedScan(dst, per.Observations, per.PersonID); err != nil {
+				return dst, err
 			}
 		}
 	case infoScanMPVar:
@@ -180,15 +183,27 @@ func (c *obsCommon) next(dst []Observation) ([]Observation, *Observation) {
 	return dst, o
 }
 
-// appendFixed decodes one object's obs-val-data laid out by its attribute value map: a
-// first pass checks the layout and picks up what applies to every value (time stamp,
-// status, unit), a second appends the values.
-func (c *Configuration) appendFixed(dst []Observation, o *ObservationScanFixed, person uint16) ([]Observation, error) {
-	return c.appendFixedMap(dst, o, nil, person)
+// appendFixedScan decodes the obs-val-data of each object in obs, laid out by the object's
+// attribute value map: with the object's plan when it has one that takes the data, and
+// otherwise in two passes over the map, a first that checks the layout and picks up what
+// applies to every value (time stamp, status, unit), a second that appends the values.
+func (c *Configuration) appendFixedScan(dst []Observation, obs []ObservationScanFixed, person uint16) ([]Observation, error) {
+	for len(obs) > 0 {
+		var n int
+		if dst, n = c.appendPlannedScan(dst, obs, person); n == len(obs) {
+			break
+		}
+		var err error
+		if dst, err = c.appendFixedMap(dst, &obs[n], nil, person); err != nil {
+			return dst, err
+		}
+		obs = obs[n+1:]
+	}
+	return dst, nil
 }
 
-// appendFixedMap is appendFixed with the layout given by valMap, or by the object's own
-// attribute value map when valMap is nil.
+// appendFixedMap decodes one object's obs-val-data with the layout given by valMap, or by
+// the object's own attribute value map when valMap is nil.
 func (c *Configuration) appendFixedMap(dst []Observation, o *ObservationScanFixed, valMap AttrValMap, person uint16) ([]Observation, error) {
 	obj := c.Object(o.ObjHandle)
 	if obj == nil {

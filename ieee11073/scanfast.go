@@ -1,0 +1,83 @@
+package ieee11073
+
+import "slices"
+
+// decodeScanFixedPRST decodes b in one pass when it starts with the most common APDU of
+// all: a PRST carrying an event report (confirmed or not) whose event-info is a
+// fixed-format scan report. Every length is checked against the bytes that enclose it, as
+// the Reader does; the decode succeeds exactly when the Reader's would, and fills in the
+// same fields. It reports false for any other APDU and for anything malformed, having
+// perhaps written into a.PRST.EventReport.Report.ScanFixed; the caller then decodes b with
+// the Reader, which overwrites what this wrote and names the field that fails.
+//
+//	 0    2    4      6        8      10     12      14       18      20        22
+//	+----+----+------+--------+------+------+-------+--------+-------+---------+
+//	|E700| len| plen | invoke | 0100 | mlen | obj-  | event- | event-| info-   |
+//	|    |    |      |   -id  | 0101 |      | handle| time   | type  | length  |
+//	+----+----+------+--------+------+------+-------+--------+-------+---------+
+//	  22            24              26      28       30
+//	+-------------+---------------+-------+--------+------------------------------+
+//	| data-req-id | scan-report-no| count | length | ObservationScanFixed …       |
+//	+-------------+---------------+-------+--------+------------------------------+
+func (a *APDU) decodeScanFixedPRST(b []byte) (int, bool) {
+	if len(b) < 30 || b[0] != byte(ChoicePRST>>8) || b[1] != byte(ChoicePRST&0xFF) {
+		return 0, false
+	}
+	n := int(b[2])<<8 | int(b[3])
+	if n > len(b)-4 {
+		return 0, false
+	}
+	m := b[4 : 4+n : 4+n] // the PrstApdu
+	if len(m) < 26 || int(m[0])<<8|int(m[1]) != len(m)-2 {
+		return 0, false
+	}
+	choice := MessageChoice(uint16(m[4])<<8 | uint16(m[5]))
+	if choice != MessageROIVEventReport && choice != MessageROIVConfirmedEventReport ||
+		int(m[6])<<8|int(m[7]) != len(m)-8 {
+		return 0, false
+	}
+	typ := OID(uint16(m[14])<<8 | uint16(m[15]))
+	if eventInfoKind(typ) != infoScanFixed || int(m[16])<<8|int(m[17]) != len(m)-18 {
+		return 0, false
+	}
+	count := int(m[22])<<8 | int(m[23])
+	obs := m[26:]
+	if int(m[24])<<8|int(m[25]) != len(obs) || count*4 > len(obs) {
+		return 0, false
+	}
+	sf := &a.PRST.EventReport.Report.ScanFixed
+	if cap(sf.Observations) < count {
+		// count is at most a quarter of the bytes that hold the observations.
+		sf.Observations = slices.Grow(sf.Observations[:0], count)
+	}
+	l := sf.Observations[:count]
+	for i := range l {
+		if len(obs) < 4 {
+			return 0, false
+		}
+		k := int(obs[2])<<8 | int(obs[3])
+		if k > len(obs)-4 {
+			return 0, false
+		}
+		o := &l[i]
+		o.ObjHandle = Handle(uint16(obs[0])<<8 | uint16(obs[1]))
+		o.Value = obs[4 : 4+k : 4+k]
+		obs = obs[4+k:]
+	}
+	if len(obs) != 0 {
+		return 0, false
+	}
+	sf.Observations = l
+	sf.DataReqID = uint16(m[18])<<8 | uint16(m[19])
+	sf.ScanReportNo = uint16(m[20])<<8 | uint16(m[21])
+	a.Choice = ChoicePRST
+	d := &a.PRST
+	d.InvokeID = uint16(m[2])<<8 | uint16(m[3])
+	d.Choice = choice
+	e := &d.EventReport
+	e.ObjHandle = Handle(uint16(m[8])<<8 | uint16(m[9]))
+	e.EventTime = RelativeTime(uint32(m[10])<<24 | uint32(m[11])<<16 | uint32(m[12])<<8 | uint32(m[13]))
+	e.EventType = typ
+	e.Info = m[18:]
+	return 4 + n, true
+}
