@@ -1,0 +1,248 @@
+// Package sim runs simulated personal health devices: 20601 agents of every specialization
+// the full system knows (blood pressure, thermometer, scale, glucose, oximeter and the wrist
+// sensor unit with its extended configuration) that seal every measurement with bmsig and
+// send it as a confirmed event report of the private type phd.EventTypeSealed.
+//
+// An agent keeps a measurement until a gateway confirms it: after a failure it reconnects,
+// to the next gateway of its list, and sends the same sealed message again, so a measurement
+// is counted as sent exactly when the hierarchy has it durably.
+//
+// Run owns one agent: call it from its own goroutine. The package's types are not shared
+// between goroutines except the metrics counters, which are atomic.
+package sim
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"time"
+
+	"github.com/phdkit/phdkit/bmsig"
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/keys"
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/metrics"
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/phd"
+	"github.com/phdkit/phdkit/ieee11073"
+)
+
+// AgentConfig configures one simulated agent.
+type AgentConfig struct {
+	Kind     phd.Kind
+	User     *keys.User
+	SystemID [8]byte
+	// Addrs are the gateways, in order of preference. Required.
+	Addrs []string
+	// Interval is the time between measurements. Default 1 s.
+	Interval time.Duration
+	// Counters receives Sent and Resent. Required.
+	Counters *metrics.Counters
+	// Accel, when not nil and Kind is KindWrist, gives the acceleration (in g) of the
+	// measurement taken at t, for fall scenarios; nil means upright and still.
+	Accel func(t time.Time) (x, y, z float64)
+	// Seed seeds the agent's measured values.
+	Seed uint64
+}
+
+// Device returns the bmsig device identifier of a system id.
+func Device(systemID [8]byte) uint64 { return binary.BigEndian.Uint64(systemID[:]) }
+
+// Run runs the agent until stop is closed (it then delivers the measurement it holds, if
+// any, releases and returns nil) or ctx ends (it aborts and returns ctx's error).
+func Run(ctx context.Context, stop <-chan struct{}, cfg AgentConfig) error {
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Second
+	}
+	if len(cfg.Addrs) == 0 || cfg.User == nil || cfg.Counters == nil {
+		return errors.New("sim: AgentConfig needs Addrs, User and Counters")
+	}
+	s, err := bmsig.NewSender(bmsig.SenderConfig{Key: cfg.User.Key, User: cfg.User.ID, Device: Device(cfg.SystemID)})
+	if err != nil {
+		return err
+	}
+	s.SetSignature(&cfg.User.Sig)
+	pcfg, _ := phd.Configuration(cfg.Kind.ConfigID())
+	rng := rand.New(rand.NewPCG(cfg.Seed, Device(cfg.SystemID)))
+	gen := generator{kind: cfg.Kind, rng: rng, accel: cfg.Accel}
+
+	var (
+		a       *ieee11073.Agent
+		pending []byte
+		idx     int // the gateway in use: the preferred one first
+		backoff = 50 * time.Millisecond
+		reportN uint16
+		obs     []ieee11073.Observation
+	)
+	defer func() {
+		if a != nil {
+			a.Close()
+		}
+	}()
+	// Spread the first measurements over one interval.
+	next := time.Now().Add(time.Duration(rng.Int64N(int64(cfg.Interval))))
+	timer := time.NewTimer(time.Until(next))
+	defer timer.Stop()
+	for {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if pending == nil {
+			select {
+			case <-stop:
+				if a != nil {
+					rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+					a.Release(rctx)
+					cancel()
+				}
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-timer.C:
+			}
+			now := time.Now()
+			next = next.Add(cfg.Interval)
+			if d := time.Until(next); d > 0 {
+				timer.Reset(d)
+			} else {
+				next = now.Add(cfg.Interval)
+				timer.Reset(cfg.Interval)
+			}
+			obs = gen.observations(obs[:0], pcfg, now)
+			plain, err := phd.Report(pcfg, obs, reportN)
+			if err != nil {
+				return err
+			}
+			reportN++
+			pending, err = s.Seal(nil, plain, now)
+			if err != nil {
+				return err
+			}
+		}
+		if a == nil {
+			a, err = connect(ctx, cfg, pcfg, cfg.Addrs[idx])
+			if err != nil {
+				idx = (idx + 1) % len(cfg.Addrs)
+				if !sleep(ctx, backoff) {
+					return ctx.Err()
+				}
+				backoff = min(backoff*2, 2*time.Second)
+				continue
+			}
+			backoff = 50 * time.Millisecond
+		}
+		ev := ieee11073.EventReportArgument{EventTime: 0xFFFFFFFF, EventType: phd.EventTypeSealed, Info: pending}
+		if err := a.SendReport(ctx, &ev, true); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			// Not confirmed: this gateway may or may not hold it; send it again elsewhere.
+			cfg.Counters.Resent.Add(1)
+			a.Close()
+			a = nil
+			idx = (idx + 1) % len(cfg.Addrs)
+			continue
+		}
+		cfg.Counters.Sent.Add(1)
+		pending = nil
+	}
+}
+
+func connect(ctx context.Context, cfg AgentConfig, pcfg *ieee11073.Configuration, addr string) (*ieee11073.Agent, error) {
+	d := net.Dialer{Timeout: 3 * time.Second}
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	a, err := ieee11073.NewAgent(c, ieee11073.AgentConfig{
+		ConfigID: cfg.Kind.ConfigID(), Config: pcfg, SystemID: cfg.SystemID,
+		ResponseTimeout: 15 * time.Second, AssociationTimeout: 10 * time.Second,
+	})
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	actx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := a.Associate(actx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// generator makes plausible measurements.
+type generator struct {
+	kind  phd.Kind
+	rng   *rand.Rand
+	accel func(t time.Time) (x, y, z float64)
+}
+
+func (g *generator) num(mant, spread int32, exp int) ieee11073.Float {
+	if spread > 0 {
+		mant += g.rng.Int32N(2*spread+1) - spread
+	}
+	f, _ := ieee11073.NewFloat(mant, exp)
+	return f
+}
+
+func (g *generator) observations(dst []ieee11073.Observation, cfg *ieee11073.Configuration, now time.Time) []ieee11073.Observation {
+	at := ieee11073.AbsoluteTimeOf(now)
+	add := func(h ieee11073.Handle, v ieee11073.Float) {
+		dst = append(dst, ieee11073.Observation{Handle: h, Value: v, Time: at})
+	}
+	switch g.kind {
+	case phd.KindBP, phd.KindWrist:
+		sys := g.num(125, 12, 0)
+		dia := g.num(80, 8, 0)
+		add(1, sys)
+		add(1, dia)
+		add(1, g.num(int32((sys.Float64()+2*dia.Float64())/3), 0, 0))
+		add(2, g.num(72, 12, 0))
+		if g.kind == phd.KindWrist {
+			add(3, g.num(367, 4, -1))
+			x, y, z := 0.0, 0.0, 1.0
+			if g.accel != nil {
+				x, y, z = g.accel(now)
+			}
+			for _, v := range []float64{x, y, z} {
+				f, err := ieee11073.FloatFromFloat64(roundTo(v, 2))
+				if err != nil {
+					f, _ = ieee11073.NewFloat(0, 0)
+				}
+				dst = append(dst, ieee11073.Observation{Handle: 4, Value: f, Time: at})
+			}
+		}
+	case phd.KindThermo:
+		add(1, g.num(368, 5, -1))
+	case phd.KindScale:
+		add(1, g.num(725, 150, -1))
+	case phd.KindGlucose:
+		add(1, g.num(100, 20, 0))
+	case phd.KindOximeter:
+		add(1, g.num(97, 2, 0))
+		add(10, g.num(72, 12, 0))
+	}
+	return dst
+}
+
+func roundTo(v float64, digits int) float64 {
+	p := 1.0
+	for range digits {
+		p *= 10
+	}
+	if v >= 0 {
+		return float64(int64(v*p+0.5)) / p
+	}
+	return -float64(int64(-v*p+0.5)) / p
+}
