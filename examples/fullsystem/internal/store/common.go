@@ -1,0 +1,329 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// rows is what both database/sql and pgx give back from a query.
+type rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// db is the little of a database both backends' shared code needs.
+type db interface {
+	exec(ctx context.Context, q string, args ...any) (int64, error)
+	query(ctx context.Context, q string, args ...any) (rows, func(), error)
+	queryRow(ctx context.Context, q string, args ...any) interface{ Scan(...any) error }
+	tx(ctx context.Context, f func(db) error) error
+}
+
+// errNoRows is what queryRow's Scan returns for no row, mapped from either driver.
+var errNoRows = errors.New("store: no rows")
+
+// sqlDB adapts database/sql.
+type sqlDB struct{ d *sql.DB }
+
+type sqlTx struct{ t *sql.Tx }
+
+type sqlRow struct{ r *sql.Row }
+
+func (r sqlRow) Scan(dest ...any) error {
+	err := r.r.Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errNoRows
+	}
+	return err
+}
+
+func (s sqlDB) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	r, err := s.d.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return r.RowsAffected()
+}
+
+func (s sqlDB) query(ctx context.Context, q string, args ...any) (rows, func(), error) {
+	r, err := s.d.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, func() { r.Close() }, nil
+}
+
+func (s sqlDB) queryRow(ctx context.Context, q string, args ...any) interface{ Scan(...any) error } {
+	return sqlRow{s.d.QueryRowContext(ctx, q, args...)}
+}
+
+func (s sqlDB) tx(ctx context.Context, f func(db) error) error {
+	t, err := s.d.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := f(sqlTx{t}); err != nil {
+		t.Rollback()
+		return err
+	}
+	return t.Commit()
+}
+
+func (s sqlTx) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	r, err := s.t.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return r.RowsAffected()
+}
+
+func (s sqlTx) query(ctx context.Context, q string, args ...any) (rows, func(), error) {
+	r, err := s.t.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, func() { r.Close() }, nil
+}
+
+func (s sqlTx) queryRow(ctx context.Context, q string, args ...any) interface{ Scan(...any) error } {
+	return sqlRow{s.t.QueryRowContext(ctx, q, args...)}
+}
+
+func (s sqlTx) tx(ctx context.Context, f func(db) error) error { return f(s) }
+
+// migrate creates or upgrades the schema to schemaVersion and checks the division setting,
+// in one transaction. lock, when not empty, is run first inside it (PostgreSQL: an
+// advisory lock so that concurrent opens migrate one at a time).
+func migrate(ctx context.Context, d db, dl dialect, cfg Config, lock ...string) error {
+	err := d.tx(ctx, func(t db) error {
+		for _, q := range lock {
+			if _, err := t.exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		for _, q := range dl.metaTables() {
+			if _, err := t.exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		var v sql.NullInt64
+		if err := t.queryRow(ctx, `SELECT MAX(version) FROM schema_version`).Scan(&v); err != nil {
+			return err
+		}
+		if v.Int64 > schemaVersion {
+			return fmt.Errorf("%w: version %d, known %d", ErrSchemaVersion, v.Int64, schemaVersion)
+		}
+		ms := dl.migrations()
+		for ver := v.Int64 + 1; ver <= schemaVersion; ver++ {
+			for _, q := range ms[ver-1] {
+				if _, err := t.exec(ctx, q); err != nil {
+					return fmt.Errorf("schema version %d: %w", ver, err)
+				}
+			}
+			if _, err := t.exec(ctx, `INSERT INTO schema_version (version, applied_at) VALUES (`+dl.param(1)+`, `+dl.param(2)+`)`,
+				ver, cfg.now().UnixNano()); err != nil {
+				return err
+			}
+		}
+		want := strconv.FormatBool(!cfg.NoDivision)
+		var have string
+		err := t.queryRow(ctx, `SELECT value FROM store_settings WHERE name = 'division'`).Scan(&have)
+		switch {
+		case errors.Is(err, errNoRows):
+			_, err = t.exec(ctx, `INSERT INTO store_settings (name, value) VALUES ('division', `+dl.param(1)+`)`, want)
+			return err
+		case err != nil:
+			return err
+		case have != want:
+			return fmt.Errorf("%w: database has division=%s", ErrDivisionMismatch, have)
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, ErrSchemaVersion) || errors.Is(err, ErrDivisionMismatch) {
+			return err
+		}
+		return fmt.Errorf("store: schema: %w", err)
+	}
+	return nil
+}
+
+func getMeasurement(ctx context.Context, d db, st *statements, noDivision bool, user uint64, sys [8]byte, seq uint64) (*Measurement, error) {
+	m := &Measurement{User: user, SystemID: sys, Seq: seq}
+	var id, config, typ, measured, received, stored int64
+	var digest []byte
+	var ledger sql.NullInt64
+	err := d.queryRow(ctx, st.getData, int64(user), sys[:], int64(seq)).Scan(&id, &config, &typ, &measured, &received, &stored, &digest, &ledger)
+	if errors.Is(err, errNoRows) {
+		return nil, fmt.Errorf("%w: measurement user %d device %x seq %d", ErrNotFound, user, sys, seq)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: get user %d device %x seq %d: %w", user, sys, seq, err)
+	}
+	m.ConfigID, m.Type = uint16(config), PHDType(typ)
+	m.Measured, m.Received, m.Stored = unixTime(measured), unixTime(received), unixTime(stored)
+	copy(m.Digest[:], digest)
+	m.Ledgered, m.LedgerIndex = ledger.Valid, uint64(ledger.Int64)
+	t := m.Type
+	if noDivision || t > TypeOther {
+		t = TypeUnknown
+	}
+	rs, closeRows, err := d.query(ctx, st.getObs[t], id)
+	if err != nil {
+		return nil, fmt.Errorf("store: get observations of data %d: %w", id, err)
+	}
+	defer closeRows()
+	for rs.Next() {
+		var o Observation
+		var metric, unit, at int64
+		if err := rs.Scan(&metric, &unit, &o.Value, &o.Float, &at); err != nil {
+			return nil, fmt.Errorf("store: get observations of data %d: %w", id, err)
+		}
+		o.Metric, o.Unit, o.Time = uint32(metric), uint16(unit), unixTime(at)
+		m.Observations = append(m.Observations, o)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("store: get observations of data %d: %w", id, err)
+	}
+	return m, nil
+}
+
+func setLedger(ctx context.Context, d db, st *statements, id int64, index uint64) error {
+	n, err := d.exec(ctx, st.setLedger, id, int64(index))
+	if err != nil {
+		return fmt.Errorf("store: set ledger index of data %d: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: data %d", ErrNotFound, id)
+	}
+	return nil
+}
+
+func putDevice(ctx context.Context, d db, st *statements, dev DeviceInfo) error {
+	if dev.SystemID == ([8]byte{}) {
+		return fmt.Errorf("%w: device SystemID is zero", ErrInvalid)
+	}
+	if len(dev.Model) > 256 {
+		return fmt.Errorf("%w: device Model longer than 256 bytes", ErrInvalid)
+	}
+	first, last := dev.FirstSeen, dev.LastSeen
+	if first.IsZero() {
+		first = last
+	}
+	if last.IsZero() {
+		last = first
+	}
+	err := d.tx(ctx, func(t db) error {
+		if _, err := t.exec(ctx, st.upsertDevice, dev.SystemID[:], int64(dev.ConfigID), int64(dev.User), dev.Model,
+			first.UnixNano(), last.UnixNano()); err != nil {
+			return err
+		}
+		_, err := t.exec(ctx, st.insertMap, int64(dev.User), dev.SystemID[:])
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: put device %x: %w", dev.SystemID, err)
+	}
+	return nil
+}
+
+func scanDevice(r interface{ Scan(...any) error }) (DeviceInfo, error) {
+	var d DeviceInfo
+	var sys []byte
+	var config, user, first, last int64
+	if err := r.Scan(&sys, &config, &user, &d.Model, &first, &last); err != nil {
+		return d, err
+	}
+	copy(d.SystemID[:], sys)
+	d.ConfigID, d.User = uint16(config), uint64(user)
+	d.FirstSeen, d.LastSeen = unixTime(first), unixTime(last)
+	return d, nil
+}
+
+func getDevice(ctx context.Context, d db, st *statements, sys [8]byte) (DeviceInfo, error) {
+	dev, err := scanDevice(d.queryRow(ctx, st.device, sys[:]))
+	if errors.Is(err, errNoRows) {
+		return DeviceInfo{}, fmt.Errorf("%w: device %x", ErrNotFound, sys)
+	}
+	if err != nil {
+		return DeviceInfo{}, fmt.Errorf("store: device %x: %w", sys, err)
+	}
+	return dev, nil
+}
+
+func getDevices(ctx context.Context, d db, st *statements, user uint64) ([]DeviceInfo, error) {
+	rs, closeRows, err := d.query(ctx, st.devices, int64(user))
+	if err != nil {
+		return nil, fmt.Errorf("store: devices of user %d: %w", user, err)
+	}
+	defer closeRows()
+	var out []DeviceInfo
+	for rs.Next() {
+		dev, err := scanDevice(rs)
+		if err != nil {
+			return nil, fmt.Errorf("store: devices of user %d: %w", user, err)
+		}
+		out = append(out, dev)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("store: devices of user %d: %w", user, err)
+	}
+	return out, nil
+}
+
+func query(ctx context.Context, d db, dl dialect, noDivision bool, q *Query) ([]Row, error) {
+	text, args := dl.querySQL(noDivision, q)
+	rs, closeRows, err := d.query(ctx, text, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: query user %d: %w", q.User, err)
+	}
+	defer closeRows()
+	var out []Row
+	for rs.Next() {
+		var r Row
+		var id, user, seq, typ, metric, unit, at int64
+		var sys []byte
+		if err := rs.Scan(&id, &user, &sys, &seq, &typ, &metric, &unit, &r.Value, &r.Float, &at); err != nil {
+			return nil, fmt.Errorf("store: query user %d: %w", q.User, err)
+		}
+		r.DataID, r.User, r.Seq, r.Type = id, uint64(user), uint64(seq), PHDType(typ)
+		copy(r.SystemID[:], sys)
+		r.Metric, r.Unit, r.Time = uint32(metric), uint16(unit), unixTime(at)
+		out = append(out, r)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("store: query user %d: %w", q.User, err)
+	}
+	return out, nil
+}
+
+func aggregate(ctx context.Context, d db, dl dialect, noDivision bool, q *Query, step Step) ([]Bucket, error) {
+	ns, err := step.nanos()
+	if err != nil {
+		return nil, err
+	}
+	text, args := dl.aggregateSQL(noDivision, q, ns)
+	rs, closeRows, err := d.query(ctx, text, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: aggregate user %d: %w", q.User, err)
+	}
+	defer closeRows()
+	var out []Bucket
+	for rs.Next() {
+		var b Bucket
+		var start, metric, unit int64
+		if err := rs.Scan(&start, &metric, &unit, &b.Min, &b.Max, &b.Mean, &b.Count); err != nil {
+			return nil, fmt.Errorf("store: aggregate user %d: %w", q.User, err)
+		}
+		b.Start, b.Metric, b.Unit = unixTime(start), uint32(metric), uint16(unit)
+		out = append(out, b)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("store: aggregate user %d: %w", q.User, err)
+	}
+	return out, nil
+}
