@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"syscall"
+	"text/tabwriter"
+	"time"
+)
+
+func main() {
+	log.SetFlags(log.Ltime | log.Lmicroseconds)
+	args := os.Args[1:]
+	mode := "all"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		mode, args = args[0], args[1:]
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch mode {
+	case "all":
+		err = cmdAll(ctx, args, os.Stdout)
+	default:
+		err = fmt.Errorf("unknown mode %q (want no mode, server, gateway, agents, stress or scale)", mode)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fullsystem:", err)
+		os.Exit(1)
+	}
+}
+
+// cmdAll runs the whole hierarchy in this process.
+func cmdAll(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("fullsystem", flag.ContinueOnError)
+	var o options
+	fs.IntVar(&o.Agents, "agents", 300, "simulated 20601 agents (mixed specializations)")
+	fs.IntVar(&o.Layers, "layers", 4, "layers including agents and server (2 = agents straight to the server)")
+	fs.IntVar(&o.Fanin, "fanin", 2, "lower gateways per upper gateway")
+	fs.IntVar(&o.PerGateway, "per-gateway", 300, "agents per sub-gateway")
+	fs.DurationVar(&o.Duration, "duration", 30*time.Second, "how long agents measure")
+	fs.Float64Var(&o.Rate, "rate", 1, "measurements per agent per second")
+	fs.StringVar(&o.Data, "data", "", "data directory (default: a new temporary directory, removed at the end)")
+	fs.IntVar(&o.Batch, "batch", 200, "most entries per integrated message")
+	fs.DurationVar(&o.BatchInterval, "batch-interval", 20*time.Millisecond, "how long a gateway gathers entries for one integrated message")
+	fs.IntVar(&o.Window, "window", 4, "most unacknowledged integrated messages per link")
+	division := fs.Bool("division", true, "one DataReportingInfo table per PHD type (database division)")
+	verbose := fs.Bool("v", false, "log every notable event")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	o.NoDivision = !*division
+	if o.Layers < 2 {
+		return fmt.Errorf("-layers %d: at least 2 (agents and server)", o.Layers)
+	}
+	if o.Data == "" {
+		d, err := os.MkdirTemp("", "fullsystem-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		o.Data = d
+	}
+	if *verbose {
+		o.Logf = log.Printf
+	}
+	o.Progress = out
+	fmt.Fprintf(out, "fullsystem: %d agents, %d layers, fan-in %d, %v at %g/s per agent; data in %s\n",
+		o.Agents, o.Layers, o.Fanin, o.Duration, o.Rate, o.Data)
+	r, err := runSystem(ctx, o)
+	if err != nil {
+		return err
+	}
+	printSummary(out, &o, r)
+	return r.Summary.JSON(out)
+}
+
+func printSummary(out io.Writer, o *options, r *result) {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	row := func(k string, v any) { fmt.Fprintf(tw, "%s\t%v\t\n", k, v) }
+	fmt.Fprintln(out)
+	row("agents", o.Agents)
+	row("users", r.Users)
+	for j, g := range r.Gateways {
+		row(fmt.Sprintf("gateways, layer %d", j+1), len(g))
+	}
+	row("elapsed", r.Elapsed.Round(time.Millisecond))
+	row("sent (confirmed to agents)", r.Summary.Sent)
+	row("stored (new at the server)", r.Summary.Stored)
+	row("rows in DataInfo", r.DBCount)
+	row("ledger entries", r.LedgerLen)
+	row("duplicates (refused by the store)", r.Summary.Duplicates)
+	row("resent by agents", r.Resent)
+	row("rejected (verification)", r.Rejected)
+	row("lost", r.Summary.Lost)
+	row("integrated messages", r.Batches)
+	row("alarms", r.Summary.Alarms)
+	row("throughput (stored/s)", r.Summary.Throughput)
+	row("latency p50 (ms)", r.Summary.P50)
+	row("latency p99 (ms)", r.Summary.P99)
+	tw.Flush()
+}

@@ -1,0 +1,345 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/gateway"
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/keys"
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/metrics"
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/phd"
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/pki"
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/queue"
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/server"
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/sim"
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/store"
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/wire"
+)
+
+// options are the settings of one in-process run.
+type options struct {
+	Agents        int
+	Layers        int // agents, gateway layers..., server: at least 2
+	Fanin         int
+	PerGateway    int // agents per sub-gateway (published: 300)
+	Duration      time.Duration
+	Rate          float64 // measurements per agent per second
+	Data          string
+	Batch         int
+	BatchInterval time.Duration
+	Window        int
+	NoDivision    bool
+	NoSync        bool // queues skip fsync (benchmarks only)
+	Drain         time.Duration
+	Progress      io.Writer // one line per second; nil for none
+	Logf          func(format string, args ...any)
+	// Accel, when not nil, gives the acceleration of wrist agent i at time t.
+	Accel func(i int) func(t time.Time) (x, y, z float64)
+	// OnMeasurement, when not nil, is called for every stored measurement.
+	OnMeasurement func(m *server.Measurement)
+}
+
+func (o *options) defaults() {
+	if o.Agents <= 0 {
+		o.Agents = 300
+	}
+	if o.Layers < 2 {
+		o.Layers = 4
+	}
+	if o.Fanin <= 0 {
+		o.Fanin = 2
+	}
+	if o.PerGateway <= 0 {
+		o.PerGateway = 300
+	}
+	if o.Duration <= 0 {
+		o.Duration = 30 * time.Second
+	}
+	if o.Rate <= 0 {
+		o.Rate = 1
+	}
+	if o.Drain <= 0 {
+		o.Drain = 30 * time.Second
+	}
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+}
+
+// result is what a run measured.
+type result struct {
+	Summary   metrics.Summary
+	Counters  *metrics.Counters
+	Elapsed   time.Duration
+	Gateways  [][]string // names per layer, bottom first
+	Users     int
+	Resent    int64
+	Rejected  int64
+	Batches   int64
+	LedgerLen uint64
+	DBCount   int64
+}
+
+// topology returns the number of gateways per gateway layer, bottom first.
+func topology(agents, layers, fanin, perGateway int) []int {
+	g := layers - 2
+	if g <= 0 {
+		return nil
+	}
+	n := max((agents+perGateway-1)/perGateway, 1)
+	want := 1
+	for range g - 1 {
+		want *= fanin
+	}
+	n = max(n, want)
+	out := []int{n}
+	for len(out) < g {
+		n = max((n+fanin-1)/fanin, 1)
+		out = append(out, n)
+	}
+	return out
+}
+
+// runSystem runs the whole hierarchy in this process until the duration ends or ctx is
+// cancelled (both end the run cleanly: agents stop, the hierarchy drains, everything shuts
+// down), and returns what it measured.
+func runSystem(ctx context.Context, o options) (*result, error) {
+	o.defaults()
+	if err := os.MkdirAll(o.Data, 0o755); err != nil {
+		return nil, err
+	}
+	counters := new(metrics.Counters)
+	nUsers := max((o.Agents+2)/3, 1)
+	kd, err := keys.Load(o.Data, nUsers)
+	if err != nil {
+		return nil, err
+	}
+	ca, err := pki.Open(filepath.Join(o.Data, "pki"))
+	if err != nil {
+		return nil, err
+	}
+
+	// Server.
+	srvTLS, err := ca.ServerConfig("server")
+	if err != nil {
+		return nil, err
+	}
+	srv, err := server.New(ctx, server.Config{
+		Dir: filepath.Join(o.Data, "server"), Keys: kd, TLS: srvTLS, Counters: counters,
+		Store: store.Config{NoDivision: o.NoDivision}, OnMeasurement: o.OnMeasurement, Logf: o.Logf,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var serveWG sync.WaitGroup
+	serve := func(f func(net.Listener) error) (string, error) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", err
+		}
+		serveWG.Add(1)
+		go func() {
+			defer serveWG.Done()
+			f(l)
+		}()
+		return l.Addr().String(), nil
+	}
+	var closers []func()
+	defer func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+		serveWG.Wait()
+	}()
+	closers = append(closers, func() { srv.Close() })
+	srvLink, err := serve(srv.ServeLinks)
+	if err != nil {
+		return nil, err
+	}
+
+	// Gateways, top layer first so each knows its parents' addresses.
+	layers := topology(o.Agents, o.Layers, o.Fanin, o.PerGateway)
+	res := &result{Counters: counters, Users: kd.Len(), Gateways: make([][]string, len(layers))}
+	fwdCtx, stopFwd := context.WithCancel(context.Background())
+	var fwdWG sync.WaitGroup
+	closers = append(closers, func() { stopFwd(); fwdWG.Wait() })
+	parentLinks := []string{srvLink}
+	var bottomAgents []string
+	var gws [][]*gateway.Gateway = make([][]*gateway.Gateway, len(layers))
+	for j := len(layers) - 1; j >= 0; j-- {
+		var links, agentAddrs []string
+		for i := range layers[j] {
+			name := fmt.Sprintf("gateway-%d-%d", j+1, i)
+			res.Gateways[j] = append(res.Gateways[j], name)
+			cli, err := ca.ClientConfig(name)
+			if err != nil {
+				return nil, err
+			}
+			lnk, err := ca.ServerConfig(name)
+			if err != nil {
+				return nil, err
+			}
+			p := i / o.Fanin % len(parentLinks)
+			up := append([]string{parentLinks[p]}, without(parentLinks, p)...)
+			g, err := gateway.New(gateway.Config{
+				Name: name, Dir: filepath.Join(o.Data, name), Keys: kd,
+				Up:    wire.DialConfig{Addrs: up, TLS: cli},
+				Batch: o.Batch, BatchInterval: o.BatchInterval, Window: o.Window,
+				Queue: queue.Config{NoSync: o.NoSync}, Counters: counters, Logf: o.Logf,
+			})
+			if err != nil {
+				return nil, err
+			}
+			gws[j] = append(gws[j], g)
+			g.SetLinkTLS(lnk)
+			closers = append(closers, func() { g.Close() })
+			a, err := serve(g.ServeLinks)
+			if err != nil {
+				return nil, err
+			}
+			links = append(links, a)
+			if j == 0 {
+				a, err := serve(g.ServeAgents)
+				if err != nil {
+					return nil, err
+				}
+				agentAddrs = append(agentAddrs, a)
+			}
+			fwdWG.Add(1)
+			go func() {
+				defer fwdWG.Done()
+				g.Run(fwdCtx)
+			}()
+		}
+		parentLinks = links
+		bottomAgents = agentAddrs
+	}
+	if len(layers) == 0 {
+		a, err := serve(srv.ServeAgents)
+		if err != nil {
+			return nil, err
+		}
+		bottomAgents = []string{a}
+	}
+
+	// Agents.
+	start := time.Now()
+	stop := make(chan struct{})
+	agentCtx, abortAgents := context.WithCancel(context.Background())
+	defer abortAgents()
+	var agentWG sync.WaitGroup
+	interval := time.Duration(float64(time.Second) / o.Rate)
+	for i := range o.Agents {
+		u, err := kd.Lookup(uint64(i/3%kd.Len()) + 1)
+		if err != nil {
+			return nil, err
+		}
+		g := i % len(bottomAgents)
+		cfg := sim.AgentConfig{
+			Kind: phd.Kind(i % phd.NumKinds), User: u, SystemID: agentID(0, i),
+			Addrs:    append([]string{bottomAgents[g]}, without(bottomAgents, g)...),
+			Interval: interval, Counters: counters, Seed: uint64(i),
+		}
+		if o.Accel != nil && cfg.Kind == phd.KindWrist {
+			cfg.Accel = o.Accel(i)
+		}
+		agentWG.Add(1)
+		go func() {
+			defer agentWG.Done()
+			if err := sim.Run(agentCtx, stop, cfg); err != nil && !errors.Is(err, context.Canceled) {
+				o.Logf("agent %d: %v", i, err)
+			}
+		}()
+	}
+
+	// Progress until the end of the run.
+	tick := time.NewTicker(time.Second)
+	end := time.NewTimer(o.Duration)
+	var lastStored int64
+	progress := func(phase string) {
+		if o.Progress == nil {
+			return
+		}
+		st := counters.Stored.Load()
+		fmt.Fprintf(o.Progress, "%-8s t=%5.1fs sent=%d stored=%d in-flight=%d rate=%d/s dup=%d alarms=%d\n",
+			phase, time.Since(start).Seconds(), counters.Sent.Load(), st, max(counters.Sent.Load()-st, 0),
+			st-lastStored, counters.Duplicates.Load(), counters.Alarms.Load())
+		lastStored = st
+	}
+run:
+	for {
+		select {
+		case <-tick.C:
+			progress("running")
+		case <-end.C:
+			break run
+		case <-ctx.Done():
+			break run
+		}
+	}
+	end.Stop()
+	elapsed := time.Since(start)
+
+	// Stop the agents: each delivers the measurement it holds, then releases.
+	close(stop)
+	agentsDone := make(chan struct{})
+	go func() { agentWG.Wait(); close(agentsDone) }()
+	select {
+	case <-agentsDone:
+	case <-time.After(o.Drain):
+		o.Logf("agents did not stop within %v: aborting them", o.Drain)
+		abortAgents()
+		<-agentsDone
+	}
+	// Drain the hierarchy: wait until the server holds everything confirmed.
+	deadline := time.Now().Add(o.Drain)
+	for counters.Stored.Load() < counters.Sent.Load() && time.Now().Before(deadline) {
+		select {
+		case <-tick.C:
+			progress("draining")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	tick.Stop()
+	stopFwd()
+	fwdWG.Wait()
+	n, err := srv.Store().Count(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	res.DBCount = n
+	res.LedgerLen = srvLedgerSize(srv)
+	res.Elapsed = elapsed
+	res.Summary = counters.Summarize(counters.Stored.Load(), elapsed)
+	res.Resent = counters.Resent.Load()
+	res.Rejected = counters.Rejected.Load()
+	res.Batches = counters.Batches.Load()
+	return res, nil
+}
+
+func srvLedgerSize(s *server.Server) uint64 {
+	type sizer interface{ Size() uint64 }
+	if l, ok := s.Ledger().(sizer); ok {
+		return l.Size()
+	}
+	return 0
+}
+
+// agentID is the system id of agent i of agent group group: "PH" then the group and index.
+func agentID(group uint16, i int) [8]byte {
+	return [8]byte{'P', 'H', byte(group >> 8), byte(group), byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)}
+}
+
+// without returns s without its element i, in order.
+func without(s []string, i int) []string {
+	out := make([]string, 0, len(s)-1)
+	out = append(out, s[:i]...)
+	return append(out, s[i+1:]...)
+}
