@@ -160,10 +160,10 @@ func Signature(id uint64) bmsig.Signature {
 	for day := range 30 {
 		at := history.Add(time.Duration(day) * 24 * time.Hour)
 		r := int64(seed[day%32])
-		tr.Add(18949, at, bmsig.Decimal{Mant: 110 + r%30})       // systolic
-		tr.Add(18950, at, bmsig.Decimal{Mant: 70 + r%20})        // diastolic
-		tr.Add(18474, at, bmsig.Decimal{Mant: 55 + r%40})        // pulse
-		tr.Add(29112, at, bmsig.Decimal{Mant: 80 + r%50})        // glucose
+		tr.Add(18949, at, bmsig.Decimal{Mant: 110 + r%30})          // systolic
+		tr.Add(18950, at, bmsig.Decimal{Mant: 70 + r%20})           // diastolic
+		tr.Add(18474, at, bmsig.Decimal{Mant: 55 + r%40})           // pulse
+		tr.Add(29112, at, bmsig.Decimal{Mant: 80 + r%50})           // glucose
 		tr.Add(19292, at, bmsig.Decimal{Mant: 360 + r%15, Exp: -1}) // temperature
 	}
 	return tr.Signature(history.Add(31 * 24 * time.Hour))
