@@ -50,6 +50,10 @@ func cmdAll(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&o.BatchInterval, "batch-interval", 20*time.Millisecond, "how long a gateway gathers entries for one integrated message")
 	fs.IntVar(&o.Window, "window", 4, "most unacknowledged integrated messages per link")
 	division := fs.Bool("division", true, "one DataReportingInfo table per PHD type (database division)")
+	fs.IntVar(&o.Fallers, "fallers", 3, "wrist agents whose wearer falls (a fall/synth trace)")
+	fs.Float64Var(&o.AccelHz, "accel-hz", 20, "acceleration samples per second of the other wrist agents (negative: one per report)")
+	fs.DurationVar(&o.ResponseTimeout, "response-timeout", 5*time.Second, "how long an alarmed user has to answer before guardian and medical staff are told")
+	fs.IntVar(&o.SVMWindow, "svm-window", 200, "SVM sliding-window size in records")
 	verbose := fs.Bool("v", false, "log every notable event")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -99,7 +103,15 @@ func printSummary(out io.Writer, o *options, r *result) {
 	row("rejected (verification)", r.Rejected)
 	row("lost", r.Summary.Lost)
 	row("integrated messages", r.Batches)
+	row("falls detected", r.Analytics.Falls)
 	row("alarms", r.Summary.Alarms)
+	row("notices user/guardian/medical", fmt.Sprintf("%d/%d/%d", r.Analytics.Notices[1], r.Analytics.Notices[2], r.Analytics.Notices[3]))
+	if r.Analytics.SVMErr != "" {
+		row("svm", r.Analytics.SVMErr)
+	} else {
+		row("svm windows, mean accuracy", fmt.Sprintf("%d, %.3f", r.Analytics.Windows, r.Analytics.Accuracy))
+		row("svm rows kept (good runs summarised)", fmt.Sprintf("%.1f%%", 100*r.Analytics.RowsKept))
+	}
 	row("throughput (stored/s)", r.Summary.Throughput)
 	row("latency p50 (ms)", r.Summary.P50)
 	row("latency p99 (ms)", r.Summary.P99)

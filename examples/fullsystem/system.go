@@ -8,9 +8,11 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"time"
 
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/analytics"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/gateway"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/keys"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/metrics"
@@ -21,6 +23,7 @@ import (
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/sim"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/store"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/wire"
+	"github.com/phdkit/phdkit/fall/synth"
 )
 
 // options are the settings of one in-process run.
@@ -40,10 +43,15 @@ type options struct {
 	Drain         time.Duration
 	Progress      io.Writer // one line per second; nil for none
 	Logf          func(format string, args ...any)
-	// Accel, when not nil, gives the acceleration of wrist agent i at time t.
-	Accel func(i int) func(t time.Time) (x, y, z float64)
-	// OnMeasurement, when not nil, is called for every stored measurement.
-	OnMeasurement func(m *server.Measurement)
+	// Fallers is how many wrist agents play a fall trace (fall/synth) instead of standing
+	// still; they sample acceleration at 50 Hz.
+	Fallers int
+	// AccelHz is the other wrist agents' acceleration rate (sim.AgentConfig.AccelHz).
+	AccelHz float64
+	// ResponseTimeout is how long a user has to answer an alarm (analytics).
+	ResponseTimeout time.Duration
+	// SVMWindow is the SVM window size in records.
+	SVMWindow int
 }
 
 func (o *options) defaults() {
@@ -85,6 +93,23 @@ type result struct {
 	Batches   int64
 	LedgerLen uint64
 	DBCount   int64
+	// FallerUsers are the users whose wrist agent played a fall trace.
+	FallerUsers []uint64
+	Analytics   analytics.Report
+}
+
+// fallTrace returns the acceleration of a wearer who goes through a generated fall
+// (fall/synth: three seconds upright, then a backward, lateral or forward fall), holding the
+// last sample afterwards, and the time of the impact.
+func fallTrace(seed uint64) (func(d time.Duration) (x, y, z float64), time.Duration) {
+	kinds := []synth.Activity{synth.FallBackward, synth.FallLateral, synth.FallForward}
+	tr := synth.Generate(kinds[seed%uint64(len(kinds))], seed, synth.Config{RateHz: 50})
+	return func(d time.Duration) (x, y, z float64) {
+		i := sort.Search(len(tr.Samples), func(i int) bool { return tr.Samples[i].T > d })
+		i = max(i-1, 0)
+		s := tr.Samples[i]
+		return s.X, s.Y, s.Z
+	}, tr.FallAt
 }
 
 // topology returns the number of gateways per gateway layer, bottom first.
@@ -131,13 +156,22 @@ func runSystem(ctx context.Context, o options) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
+	an, err := analytics.New(analytics.Config{Counters: counters, ResponseTimeout: o.ResponseTimeout, Window: o.SVMWindow, Logf: o.Logf})
+	if err != nil {
+		return nil, err
+	}
 	srv, err := server.New(ctx, server.Config{
 		Dir: filepath.Join(o.Data, "server"), Keys: kd, TLS: srvTLS, Counters: counters,
-		Store: store.Config{NoDivision: o.NoDivision}, OnMeasurement: o.OnMeasurement, Logf: o.Logf,
+		Store: store.Config{NoDivision: o.NoDivision}, OnMeasurement: an.Measurement, Logf: o.Logf,
 	})
 	if err != nil {
 		return nil, err
 	}
+	anCtx, stopAnalytics := context.WithCancel(context.Background())
+	anDone := make(chan struct{})
+	go func() { an.Run(anCtx); close(anDone) }()
+	stopAn := func() { stopAnalytics(); <-anDone }
+	defer stopAn()
 	var serveWG sync.WaitGroup
 	serve := func(f func(net.Listener) error) (string, error) {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -236,6 +270,7 @@ func runSystem(ctx context.Context, o options) (*result, error) {
 	defer abortAgents()
 	var agentWG sync.WaitGroup
 	interval := time.Duration(float64(time.Second) / o.Rate)
+	fallers := 0
 	for i := range o.Agents {
 		u, err := kd.Lookup(uint64(i/3%kd.Len()) + 1)
 		if err != nil {
@@ -247,8 +282,16 @@ func runSystem(ctx context.Context, o options) (*result, error) {
 			Addrs:    append([]string{bottomAgents[g]}, without(bottomAgents, g)...),
 			Interval: interval, Counters: counters, Seed: uint64(i),
 		}
-		if o.Accel != nil && cfg.Kind == phd.KindWrist {
-			cfg.Accel = o.Accel(i)
+		if cfg.Kind == phd.KindWrist {
+			cfg.AccelHz = o.AccelHz
+			if fallers < o.Fallers {
+				fallers++
+				accel, fallAt := fallTrace(uint64(fallers - 1))
+				cfg.Accel = accel
+				cfg.AccelHz = 50
+				cfg.Severe = func(d time.Duration) bool { return d > fallAt }
+				res.FallerUsers = append(res.FallerUsers, u.ID)
+			}
 		}
 		agentWG.Add(1)
 		go func() {
@@ -321,6 +364,8 @@ run:
 	res.Resent = counters.Resent.Load()
 	res.Rejected = counters.Rejected.Load()
 	res.Batches = counters.Batches.Load()
+	stopAn()
+	res.Analytics = an.Report()
 	return res, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/phdkit/phdkit/ieee11073"
 )
@@ -104,8 +105,9 @@ var ErrReport = errors.New("phd: malformed inner report")
 type Value struct {
 	Metric uint32 // partition<<16 | code
 	Unit   uint16
-	Text   string  // exact decimal
-	Float  float64 //
+	Text   string    // exact decimal
+	Float  float64   //
+	Time   time.Time // the observation's time stamp; zero when it had none
 }
 
 // Report is the plaintext of a sealed measurement: the 20601 APDU (PRST, confirmed event
@@ -116,10 +118,27 @@ func Report(cfg *ieee11073.Configuration, obs []ieee11073.Observation, reportNo 
 		EventReport: ieee11073.EventReportArgument{
 			EventTime: 0xFFFFFFFF, EventType: ieee11073.MDCNotiScanReportFixed}}}
 	ev := &a.PRST.EventReport
-	if err := ieee11073.FixedScanReport(cfg, obs, &ev.Report.ScanFixed); err != nil {
-		return nil, err
+	// An object may appear several times (the wrist's acceleration samples): lay out each
+	// complete set of its values as an observation of its own.
+	var part ieee11073.ScanReportInfoFixed
+	scan := &ev.Report.ScanFixed
+	scan.DataReqID = ieee11073.DataReqIDAgentInitiated
+	scan.ScanReportNo = reportNo
+	for i := 0; i < len(obs); {
+		obj := cfg.Object(obs[i].Handle)
+		if obj == nil {
+			return nil, fmt.Errorf("%w: configuration %#04x has no object %d", ieee11073.ErrObservationLayout, uint16(cfg.ID), obs[i].Handle)
+		}
+		n := max(len(obj.PhysioList), 1)
+		if i+n > len(obs) {
+			n = len(obs) - i
+		}
+		if err := ieee11073.FixedScanReport(cfg, obs[i:i+n], &part); err != nil {
+			return nil, err
+		}
+		scan.Observations = append(scan.Observations, part.Observations...)
+		i += n
 	}
-	ev.Report.ScanFixed.ScanReportNo = reportNo
 	return a.MarshalBinary()
 }
 
@@ -150,10 +169,16 @@ func ValueOf(o *ieee11073.Observation) (Value, error) {
 	if o.Kind != ieee11073.ObservationNumeric || o.Value.Kind() != ieee11073.FloatKindFinite {
 		return Value{}, fmt.Errorf("%w: observation of %v is not a finite number", ErrReport, o.Type)
 	}
-	return Value{
+	v := Value{
 		Metric: uint32(o.Type.Partition)<<16 | uint32(o.Type.Code),
 		Unit:   uint16(o.Unit),
 		Text:   o.Value.String(),
 		Float:  o.Value.Float64(),
-	}, nil
+	}
+	if !o.Time.IsZero() {
+		if t, err := o.Time.Time(time.UTC); err == nil {
+			v.Time = t
+		}
+	}
+	return v, nil
 }

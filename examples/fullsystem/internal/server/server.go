@@ -300,7 +300,11 @@ func (s *Server) verify(e *wire.Entry, now time.Time, obs *[]ieee11073.Observati
 		if err != nil {
 			return nil, err
 		}
-		o, err := store.NewObservation(v.Metric, v.Unit, v.Text, h.Time)
+		at := v.Time
+		if at.IsZero() {
+			at = h.Time
+		}
+		o, err := store.NewObservation(v.Metric, v.Unit, v.Text, at)
 		if err != nil {
 			return nil, err
 		}

@@ -37,9 +37,16 @@ type AgentConfig struct {
 	Interval time.Duration
 	// Counters receives Sent and Resent. Required.
 	Counters *metrics.Counters
-	// Accel, when not nil and Kind is KindWrist, gives the acceleration (in g) of the
-	// measurement taken at t, for fall scenarios; nil means upright and still.
-	Accel func(t time.Time) (x, y, z float64)
+	// Accel, when not nil and Kind is KindWrist, gives the acceleration (in g) at time d
+	// after the agent started, for fall scenarios; nil means upright and still.
+	Accel func(d time.Duration) (x, y, z float64)
+	// Severe, when not nil, reports whether the wearer's vital signs are in distress at time
+	// d after the agent started (after a fall, for instance).
+	Severe func(d time.Duration) bool
+	// AccelHz is the wrist's acceleration sampling rate: every report carries the samples
+	// taken since the previous one (at most 200). Default 20 Hz, the fall detector's
+	// lowest rate; negative means one sample per report.
+	AccelHz float64
 	// Seed seeds the agent's measured values.
 	Seed uint64
 }
@@ -63,7 +70,10 @@ func Run(ctx context.Context, stop <-chan struct{}, cfg AgentConfig) error {
 	s.SetSignature(&cfg.User.Sig)
 	pcfg, _ := phd.Configuration(cfg.Kind.ConfigID())
 	rng := rand.New(rand.NewPCG(cfg.Seed, Device(cfg.SystemID)))
-	gen := generator{kind: cfg.Kind, rng: rng, accel: cfg.Accel}
+	gen := generator{kind: cfg.Kind, rng: rng, accel: cfg.Accel, severe: cfg.Severe, hz: cfg.AccelHz, start: time.Now()}
+	if gen.hz == 0 {
+		gen.hz = 20
+	}
 
 	var (
 		a       *ieee11073.Agent
@@ -183,9 +193,13 @@ func sleep(ctx context.Context, d time.Duration) bool {
 
 // generator makes plausible measurements.
 type generator struct {
-	kind  phd.Kind
-	rng   *rand.Rand
-	accel func(t time.Time) (x, y, z float64)
+	kind   phd.Kind
+	rng    *rand.Rand
+	accel  func(d time.Duration) (x, y, z float64)
+	severe func(d time.Duration) bool
+	hz     float64
+	start  time.Time
+	last   time.Time // the last acceleration sample
 }
 
 func (g *generator) num(mant, spread int32, exp int) ieee11073.Float {
@@ -203,24 +217,41 @@ func (g *generator) observations(dst []ieee11073.Observation, cfg *ieee11073.Con
 	}
 	switch g.kind {
 	case phd.KindBP, phd.KindWrist:
-		sys := g.num(125, 12, 0)
-		dia := g.num(80, 8, 0)
+		sys, dia, hr, temp := g.num(126, 22, 0), g.num(80, 12, 0), g.num(76, 20, 0), g.num(368, 6, -1)
+		if g.severe != nil && g.severe(now.Sub(g.start)) {
+			sys, dia, hr, temp = g.num(188, 6, 0), g.num(124, 4, 0), g.num(138, 6, 0), g.num(395, 3, -1)
+		}
 		add(1, sys)
 		add(1, dia)
 		add(1, g.num(int32((sys.Float64()+2*dia.Float64())/3), 0, 0))
-		add(2, g.num(72, 12, 0))
+		add(2, hr)
 		if g.kind == phd.KindWrist {
-			add(3, g.num(367, 4, -1))
-			x, y, z := 0.0, 0.0, 1.0
-			if g.accel != nil {
-				x, y, z = g.accel(now)
-			}
-			for _, v := range []float64{x, y, z} {
-				f, err := ieee11073.FloatFromFloat64(roundTo(v, 2))
-				if err != nil {
-					f, _ = ieee11073.NewFloat(0, 0)
+			add(3, temp)
+			step := time.Duration(float64(time.Second) / max(g.hz, 1e-3))
+			t := now
+			if g.hz > 0 && !g.last.IsZero() {
+				t = g.last.Add(step)
+				if now.Sub(t) > 200*step {
+					t = now.Add(-199 * step)
 				}
-				dst = append(dst, ieee11073.Observation{Handle: 4, Value: f, Time: at})
+			}
+			for ; !t.After(now); t = t.Add(step) {
+				x, y, z := 0.0, 0.0, 1.0
+				if g.accel != nil {
+					x, y, z = g.accel(t.Sub(g.start))
+				}
+				ts := ieee11073.AbsoluteTimeOf(t)
+				for _, v := range []float64{x, y, z} {
+					f, err := ieee11073.FloatFromFloat64(roundTo(v, 2))
+					if err != nil {
+						f, _ = ieee11073.NewFloat(0, 0)
+					}
+					dst = append(dst, ieee11073.Observation{Handle: 4, Value: f, Time: ts})
+				}
+				g.last = t
+				if g.hz <= 0 {
+					break
+				}
 			}
 		}
 	case phd.KindThermo:
