@@ -50,6 +50,7 @@ func cmdAll(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&o.BatchInterval, "batch-interval", 20*time.Millisecond, "how long a gateway gathers entries for one integrated message")
 	fs.IntVar(&o.Window, "window", 4, "most unacknowledged integrated messages per link")
 	division := fs.Bool("division", true, "one DataReportingInfo table per PHD type (database division)")
+	fs.IntVar(&o.BLE, "ble", 10, "Bluetooth blood pressure cuffs (fake peripherals) bridged into the sub-gateways")
 	fs.IntVar(&o.Fallers, "fallers", 3, "wrist agents whose wearer falls (a fall/synth trace)")
 	fs.Float64Var(&o.AccelHz, "accel-hz", 20, "acceleration samples per second of the other wrist agents (negative: one per report)")
 	fs.DurationVar(&o.ResponseTimeout, "response-timeout", 5*time.Second, "how long an alarmed user has to answer before guardian and medical staff are told")
@@ -89,12 +90,14 @@ func printSummary(out io.Writer, o *options, r *result) {
 	row := func(k string, v any) { fmt.Fprintf(tw, "%s\t%v\t\n", k, v) }
 	fmt.Fprintln(out)
 	row("agents", o.Agents)
+	row("BLE cuffs", o.BLE)
 	row("users", r.Users)
 	for j, g := range r.Gateways {
 		row(fmt.Sprintf("gateways, layer %d", j+1), len(g))
 	}
 	row("elapsed", r.Elapsed.Round(time.Millisecond))
 	row("sent (confirmed to agents)", r.Summary.Sent)
+	row("  of which BLE cuffs", r.BLE)
 	row("stored (new at the server)", r.Summary.Stored)
 	row("rows in DataInfo", r.DBCount)
 	row("ledger entries", r.LedgerLen)

@@ -24,6 +24,7 @@ import (
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/store"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/wire"
 	"github.com/phdkit/phdkit/fall/synth"
+	"github.com/phdkit/phdkit/ieee11073/gatt/ble"
 )
 
 // options are the settings of one in-process run.
@@ -52,6 +53,9 @@ type options struct {
 	ResponseTimeout time.Duration
 	// SVMWindow is the SVM window size in records.
 	SVMWindow int
+	// BLE is the number of Bluetooth blood pressure cuffs (fake peripherals) bridged into
+	// the sub-gateways as 20601 agents.
+	BLE int
 }
 
 func (o *options) defaults() {
@@ -93,6 +97,7 @@ type result struct {
 	Batches   int64
 	LedgerLen uint64
 	DBCount   int64
+	BLE       int64 // measurements of BLE cuffs (in Sent)
 	// FallerUsers are the users whose wrist agent played a fall trace.
 	FallerUsers []uint64
 	Analytics   analytics.Report
@@ -302,6 +307,34 @@ func runSystem(ctx context.Context, o options) (*result, error) {
 		}()
 	}
 
+	// BLE cuffs, each read through a ble.Reader and bridged as a 20601 agent.
+	if o.BLE > 0 {
+		devs := make([]*ble.FakeDevice, o.BLE)
+		for i := range devs {
+			devs[i] = sim.NewBLECuff(i)
+		}
+		central := ble.NewFakeCentral(devs...)
+		for i, dev := range devs {
+			u, err := kd.Lookup(uint64(i%kd.Len()) + 1)
+			if err != nil {
+				return nil, err
+			}
+			g := i % len(bottomAgents)
+			cfg := sim.AgentConfig{
+				User: u, SystemID: agentID(1, i),
+				Addrs:    append([]string{bottomAgents[g]}, without(bottomAgents, g)...),
+				Interval: interval, Counters: counters, Seed: uint64(i),
+			}
+			agentWG.Add(1)
+			go func() {
+				defer agentWG.Done()
+				if err := sim.RunBLE(agentCtx, stop, central, dev, cfg); err != nil && !errors.Is(err, context.Canceled) {
+					o.Logf("BLE cuff %d: %v", i, err)
+				}
+			}()
+		}
+	}
+
 	// Progress until the end of the run.
 	tick := time.NewTicker(time.Second)
 	end := time.NewTimer(o.Duration)
@@ -364,6 +397,7 @@ run:
 	res.Resent = counters.Resent.Load()
 	res.Rejected = counters.Rejected.Load()
 	res.Batches = counters.Batches.Load()
+	res.BLE = counters.BLE.Load()
 	stopAn()
 	res.Analytics = an.Report()
 	return res, nil

@@ -11,7 +11,7 @@ import (
 // stored exactly once and ledgered.
 func TestEndToEnd(t *testing.T) {
 	r, err := runSystem(context.Background(), options{
-		Agents: 20, Layers: 4, Fanin: 2, PerGateway: 10, Duration: 3 * time.Second, Rate: 4,
+		Agents: 20, Layers: 4, Fanin: 2, PerGateway: 10, Duration: 3 * time.Second, Rate: 4, BLE: 3,
 		Data: t.TempDir(), Drain: 20 * time.Second, Logf: t.Logf,
 	})
 	if err != nil {
@@ -30,6 +30,9 @@ func TestEndToEnd(t *testing.T) {
 	}
 	if r.LedgerLen != uint64(r.DBCount) {
 		t.Errorf("ledger holds %d entries for %d measurements", r.LedgerLen, r.DBCount)
+	}
+	if r.BLE < 3 {
+		t.Errorf("%d measurements from 3 BLE cuffs in 3 s, want at least 3", r.BLE)
 	}
 	if r.Rejected != 0 {
 		t.Errorf("%d entries rejected", r.Rejected)

@@ -24,7 +24,7 @@ type Counters struct {
 	Batches    atomic.Int64 // integrated messages acknowledged
 	Alarms     atomic.Int64 // alarms raised
 	Falls      atomic.Int64 // falls detected
-	BLE        atomic.Int64 // measurements from BLE devices (included in Sent)
+	BLE        atomic.Int64 // measurements from bridged BLE devices (included in Sent)
 
 	Latency Histogram // seal at the agent to store at the server
 }

@@ -49,6 +49,10 @@ type AgentConfig struct {
 	AccelHz float64
 	// Seed seeds the agent's measured values.
 	Seed uint64
+	// Source, when not nil, supplies the observations to send instead of the generator
+	// (a BLE device's readings, see RunBLE); the agent ends, once it has delivered what it
+	// holds, when Source is closed.
+	Source <-chan []ieee11073.Observation
 }
 
 // Device returns the bmsig device identifier of a system id.
@@ -95,6 +99,30 @@ func Run(ctx context.Context, stop <-chan struct{}, cfg AgentConfig) error {
 	for {
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if pending == nil && cfg.Source != nil {
+			var ok bool
+			select {
+			case obs, ok = <-cfg.Source:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if !ok {
+				if a != nil {
+					rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+					a.Release(rctx)
+					cancel()
+				}
+				return nil
+			}
+			plain, err := phd.Report(pcfg, obs, reportN)
+			if err != nil {
+				return err
+			}
+			reportN++
+			if pending, err = s.Seal(nil, plain, time.Now()); err != nil {
+				return err
+			}
 		}
 		if pending == nil {
 			select {
@@ -153,6 +181,9 @@ func Run(ctx context.Context, stop <-chan struct{}, cfg AgentConfig) error {
 			continue
 		}
 		cfg.Counters.Sent.Add(1)
+		if cfg.Source != nil {
+			cfg.Counters.BLE.Add(1)
+		}
 		pending = nil
 	}
 }
