@@ -26,6 +26,12 @@ func main() {
 	switch mode {
 	case "all":
 		err = cmdAll(ctx, args, os.Stdout)
+	case "server":
+		err = cmdServer(ctx, args, os.Stdout)
+	case "gateway":
+		err = cmdGateway(ctx, args, os.Stdout)
+	case "agents":
+		err = cmdAgents(ctx, args, os.Stdout)
 	default:
 		err = fmt.Errorf("unknown mode %q (want no mode, server, gateway, agents, stress or scale)", mode)
 	}

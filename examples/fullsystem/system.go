@@ -308,31 +308,8 @@ func runSystem(ctx context.Context, o options) (*result, error) {
 	}
 
 	// BLE cuffs, each read through a ble.Reader and bridged as a 20601 agent.
-	if o.BLE > 0 {
-		devs := make([]*ble.FakeDevice, o.BLE)
-		for i := range devs {
-			devs[i] = sim.NewBLECuff(i)
-		}
-		central := ble.NewFakeCentral(devs...)
-		for i, dev := range devs {
-			u, err := kd.Lookup(uint64(i%kd.Len()) + 1)
-			if err != nil {
-				return nil, err
-			}
-			g := i % len(bottomAgents)
-			cfg := sim.AgentConfig{
-				User: u, SystemID: agentID(1, i),
-				Addrs:    append([]string{bottomAgents[g]}, without(bottomAgents, g)...),
-				Interval: interval, Counters: counters, Seed: uint64(i),
-			}
-			agentWG.Add(1)
-			go func() {
-				defer agentWG.Done()
-				if err := sim.RunBLE(agentCtx, stop, central, dev, cfg); err != nil && !errors.Is(err, context.Canceled) {
-					o.Logf("BLE cuff %d: %v", i, err)
-				}
-			}()
-		}
+	if err := runBLEGroup(agentCtx, stop, &agentWG, o.BLE, 1, kd, bottomAgents, interval, counters, o.Logf); err != nil {
+		return nil, err
 	}
 
 	// Progress until the end of the run.
@@ -421,4 +398,38 @@ func without(s []string, i int) []string {
 	out := make([]string, 0, len(s)-1)
 	out = append(out, s[:i]...)
 	return append(out, s[i+1:]...)
+}
+
+// runBLEGroup starts n fake BLE cuffs with system ids of agent group group, each read by a
+// ble.Reader and bridged as a 20601 agent to addrs (cuff i prefers address i mod len(addrs)).
+func runBLEGroup(ctx context.Context, stop <-chan struct{}, wg *sync.WaitGroup, n int, group uint16, kd *keys.Dir,
+	addrs []string, interval time.Duration, c *metrics.Counters, logf func(string, ...any)) error {
+	if n <= 0 {
+		return nil
+	}
+	devs := make([]*ble.FakeDevice, n)
+	for i := range devs {
+		devs[i] = sim.NewBLECuff(int(group)<<16 | i)
+	}
+	central := ble.NewFakeCentral(devs...)
+	for i, dev := range devs {
+		u, err := kd.Lookup(uint64(i%kd.Len()) + 1)
+		if err != nil {
+			return err
+		}
+		k := i % len(addrs)
+		cfg := sim.AgentConfig{
+			User: u, SystemID: agentID(group, i),
+			Addrs:    append([]string{addrs[k]}, without(addrs, k)...),
+			Interval: interval, Counters: c, Seed: uint64(i),
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := sim.RunBLE(ctx, stop, central, dev, cfg); err != nil && !errors.Is(err, context.Canceled) {
+				logf("BLE cuff %d: %v", i, err)
+			}
+		}()
+	}
+	return nil
 }

@@ -91,6 +91,9 @@ func Load(dataDir string, n int) (*Dir, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := os.MkdirAll(dataDir, 0o755); err != nil {
+			return nil, err
+		}
 		tmp := path + ".tmp"
 		if err := os.WriteFile(tmp, b, 0o600); err != nil {
 			return nil, err
