@@ -57,6 +57,9 @@ func cmdAll(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.Window, "window", 4, "most unacknowledged integrated messages per link")
 	division := fs.Bool("division", true, "one DataReportingInfo table per PHD type (database division)")
 	fs.IntVar(&o.BLE, "ble", 10, "Bluetooth blood pressure cuffs (fake peripherals) bridged into the sub-gateways")
+	fs.StringVar(&o.DM, "dm", "Replace ./PHD/Measurement/Interval 2 bp", "OMA DM command the server issues to every device of a kind (\"Replace|Add URI VALUE KIND\" or \"Delete URI KIND\"; empty for none)")
+	fs.DurationVar(&o.DMAt, "dm-at", 0, "when the server issues the DM command (default a third of -duration)")
+	fs.DurationVar(&o.DMPoll, "dm-poll", 5*time.Second, "how often devices open a DM session with their gateway")
 	fs.IntVar(&o.Fallers, "fallers", 3, "wrist agents whose wearer falls (a fall/synth trace)")
 	fs.Float64Var(&o.AccelHz, "accel-hz", 20, "acceleration samples per second of the other wrist agents (negative: one per report)")
 	fs.DurationVar(&o.ResponseTimeout, "response-timeout", 5*time.Second, "how long an alarmed user has to answer before guardian and medical staff are told")
@@ -120,6 +123,21 @@ func printSummary(out io.Writer, o *options, r *result) {
 	} else {
 		row("svm windows, mean accuracy", fmt.Sprintf("%d, %.3f", r.Analytics.Windows, r.Analytics.Accuracy))
 		row("svm rows kept (good runs summarised)", fmt.Sprintf("%.1f%%", 100*r.Analytics.RowsKept))
+	}
+	if o.DM != "" {
+		var ok, other, none int
+		for _, c := range r.DM {
+			switch {
+			case c.Status == 200:
+				ok++
+			case c.Status == 0:
+				none++
+			default:
+				other++
+			}
+		}
+		row("DM command", o.DM)
+		row("DM devices: 200 OK / other / no status", fmt.Sprintf("%d / %d / %d", ok, other, none))
 	}
 	row("throughput (stored/s)", r.Summary.Throughput)
 	row("latency p50 (ms)", r.Summary.P50)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/analytics"
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/dm"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/gateway"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/keys"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/metrics"
@@ -53,6 +54,11 @@ type options struct {
 	ResponseTimeout time.Duration
 	// SVMWindow is the SVM window size in records.
 	SVMWindow int
+	// DM, when not empty, is the OMA DM command the server issues (dm.ParseSpec), at DMAt
+	// after the start (default a third of the duration); devices poll every DMPoll.
+	DM     string
+	DMAt   time.Duration
+	DMPoll time.Duration
 	// BLE is the number of Bluetooth blood pressure cuffs (fake peripherals) bridged into
 	// the sub-gateways as 20601 agents.
 	BLE int
@@ -98,6 +104,7 @@ type result struct {
 	LedgerLen uint64
 	DBCount   int64
 	BLE       int64 // measurements of BLE cuffs (in Sent)
+	DM        []server.DMCommand
 	// FallerUsers are the users whose wrist agent played a fall trace.
 	FallerUsers []uint64
 	Analytics   analytics.Report
@@ -142,6 +149,16 @@ func topology(agents, layers, fanin, perGateway int) []int {
 // down), and returns what it measured.
 func runSystem(ctx context.Context, o options) (*result, error) {
 	o.defaults()
+	var spec dm.Spec
+	if o.DM != "" {
+		var err error
+		if spec, err = dm.ParseSpec(o.DM); err != nil {
+			return nil, err
+		}
+		if o.DMAt <= 0 {
+			o.DMAt = o.Duration / 3
+		}
+	}
 	if err := os.MkdirAll(o.Data, 0o755); err != nil {
 		return nil, err
 	}
@@ -210,10 +227,10 @@ func runSystem(ctx context.Context, o options) (*result, error) {
 	var fwdWG sync.WaitGroup
 	closers = append(closers, func() { stopFwd(); fwdWG.Wait() })
 	parentLinks := []string{srvLink}
-	var bottomAgents []string
+	var bottomAgents, bottomDM []string
 	var gws [][]*gateway.Gateway = make([][]*gateway.Gateway, len(layers))
 	for j := len(layers) - 1; j >= 0; j-- {
-		var links, agentAddrs []string
+		var links, agentAddrs, dmAddrs []string
 		for i := range layers[j] {
 			name := fmt.Sprintf("gateway-%d-%d", j+1, i)
 			res.Gateways[j] = append(res.Gateways[j], name)
@@ -250,6 +267,11 @@ func runSystem(ctx context.Context, o options) (*result, error) {
 					return nil, err
 				}
 				agentAddrs = append(agentAddrs, a)
+				d, err := serve(g.ServeDM)
+				if err != nil {
+					return nil, err
+				}
+				dmAddrs = append(dmAddrs, "http://"+d+"/dm")
 			}
 			fwdWG.Add(1)
 			go func() {
@@ -258,7 +280,7 @@ func runSystem(ctx context.Context, o options) (*result, error) {
 			}()
 		}
 		parentLinks = links
-		bottomAgents = agentAddrs
+		bottomAgents, bottomDM = agentAddrs, dmAddrs
 	}
 	if len(layers) == 0 {
 		a, err := serve(srv.ServeAgents)
@@ -287,6 +309,9 @@ func runSystem(ctx context.Context, o options) (*result, error) {
 			Addrs:    append([]string{bottomAgents[g]}, without(bottomAgents, g)...),
 			Interval: interval, Counters: counters, Seed: uint64(i),
 		}
+		if o.DM != "" && len(bottomDM) > 0 {
+			cfg.DMURL, cfg.DMSecret, cfg.DMPoll = bottomDM[g], kd.DMSecret, o.DMPoll
+		}
 		if cfg.Kind == phd.KindWrist {
 			cfg.AccelHz = o.AccelHz
 			if fallers < o.Fallers {
@@ -310,6 +335,31 @@ func runSystem(ctx context.Context, o options) (*result, error) {
 	// BLE cuffs, each read through a ble.Reader and bridged as a 20601 agent.
 	if err := runBLEGroup(agentCtx, stop, &agentWG, o.BLE, 1, kd, bottomAgents, interval, counters, o.Logf); err != nil {
 		return nil, err
+	}
+
+	// The server's DM command, once the devices have reported.
+	dmDone := make(chan struct{})
+	if o.DM != "" {
+		go func() {
+			defer close(dmDone)
+			t := time.NewTimer(o.DMAt)
+			defer t.Stop()
+			for {
+				select {
+				case <-t.C:
+				case <-stop:
+					return
+				}
+				n, err := srv.IssueDM(ctx, spec)
+				if err == nil && n > 0 {
+					o.Logf("DM %q issued to %d devices", o.DM, n)
+					return
+				}
+				t.Reset(500 * time.Millisecond)
+			}
+		}()
+	} else {
+		close(dmDone)
 	}
 
 	// Progress until the end of the run.
@@ -342,6 +392,7 @@ run:
 
 	// Stop the agents: each delivers the measurement it holds, then releases.
 	close(stop)
+	<-dmDone
 	agentsDone := make(chan struct{})
 	go func() { agentWG.Wait(); close(agentsDone) }()
 	select {
@@ -375,6 +426,7 @@ run:
 	res.Rejected = counters.Rejected.Load()
 	res.Batches = counters.Batches.Load()
 	res.BLE = counters.BLE.Load()
+	res.DM = srv.DMCommands()
 	stopAn()
 	res.Analytics = an.Report()
 	return res, nil

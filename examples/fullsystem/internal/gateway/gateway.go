@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/phdkit/phdkit/bmsig"
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/dm"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/keys"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/metrics"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/phd"
@@ -82,6 +83,8 @@ type Gateway struct {
 	fwd     atomic.Int64 // entries acknowledged upward
 	closeMu sync.Mutex
 	closed  bool
+	edge    atomic.Bool // serves agents: DM commands are for its devices
+	dmState
 }
 
 // SystemID derives a node's 8-byte system id from its name.
@@ -130,8 +133,12 @@ func New(cfg Config) (*Gateway, error) {
 		q.Close()
 		return nil, err
 	}
-	g.links.TLS = nil
 	g.links.Handler = g.handleBatch
+	g.links.OnConn = g.onLowerConn
+	if g.cfg.Up.Handler == nil {
+		g.cfg.Up.Handler = g.handleDown
+	}
+	g.initDM()
 	return g, nil
 }
 
@@ -146,7 +153,10 @@ func (g *Gateway) Taken() (taken, forwarded int64) { return g.taken.Load(), g.fw
 func (g *Gateway) Pending() int { return g.q.Len() }
 
 // ServeAgents serves 20601 agents on l until Close.
-func (g *Gateway) ServeAgents(l net.Listener) error { return g.mgr.Serve(l) }
+func (g *Gateway) ServeAgents(l net.Listener) error {
+	g.edge.Store(true)
+	return g.mgr.Serve(l)
+}
 
 // ServeLinks serves the links of lower gateways on l until Close.
 func (g *Gateway) ServeLinks(l net.Listener) error { return g.links.Serve(l) }
@@ -197,7 +207,7 @@ func (g *Gateway) onEventReport(info *ieee11073.AssociationInfo, ev *ieee11073.E
 		return err
 	}
 	e := wire.Entry{Origin: info.SystemID, ConfigID: uint16(info.ConfigID), Received: now.UnixNano(), Hops: 1, Body: ev.Info}
-	if _, err := g.q.Append(context.Background(), encodeEntry(nil, &e)); err != nil {
+	if _, err := g.q.Append(context.Background(), encodeEntry(nil, wire.KindMeasurements, &e)); err != nil {
 		return err
 	}
 	g.taken.Add(1)
@@ -207,7 +217,7 @@ func (g *Gateway) onEventReport(info *ieee11073.AssociationInfo, ev *ieee11073.E
 // handleBatch takes a batch from a lower gateway: every entry is verified and the valid
 // ones are appended durably before the ack.
 func (g *Gateway) handleBatch(ctx context.Context, _ *wire.Conn, b *wire.Batch) (wire.Ack, error) {
-	if b.Kind != wire.KindMeasurements {
+	if b.Kind != wire.KindMeasurements && b.Kind != wire.KindDMStatus {
 		return wire.Ack{Seq: b.Seq, Status: wire.StatusRejected}, nil
 	}
 	now := time.Now()
@@ -215,20 +225,28 @@ func (g *Gateway) handleBatch(ctx context.Context, _ *wire.Conn, b *wire.Batch) 
 	data := make([][]byte, 0, len(b.Entries))
 	for i := range b.Entries {
 		e := b.Entries[i]
-		if _, _, err := v.verify(e.Body, e.Origin, now); err != nil {
+		if b.Kind == wire.KindDMStatus {
+			// Statuses carry no bmsig seal: the link's mutual TLS authenticates them.
+			if _, _, err := dm.DecodeMessage(e.Body); err != nil {
+				g.cfg.Counters.Rejected.Add(1)
+				continue
+			}
+		} else if _, _, err := v.verify(e.Body, e.Origin, now); err != nil {
 			g.cfg.Counters.Rejected.Add(1)
 			g.cfg.Logf("gateway %s: entry %d of batch %d refused: %v", g.cfg.Name, i, b.Seq, err)
 			continue
 		}
 		e.Hops++
-		data = append(data, encodeEntry(nil, &e))
+		data = append(data, encodeEntry(nil, b.Kind, &e))
 	}
 	if len(data) > 0 {
 		if _, err := g.q.AppendBatch(ctx, data); err != nil {
 			return wire.Ack{}, err
 		}
 	}
-	g.taken.Add(int64(len(data)))
+	if b.Kind == wire.KindMeasurements {
+		g.taken.Add(int64(len(data)))
+	}
 	st := wire.StatusOK
 	if len(data) < len(b.Entries) {
 		st = wire.StatusRejected
@@ -236,8 +254,10 @@ func (g *Gateway) handleBatch(ctx context.Context, _ *wire.Conn, b *wire.Batch) 
 	return wire.Ack{Seq: b.Seq, Accepted: uint16(len(data)), Status: st}, nil
 }
 
-// encodeEntry lays an entry out in the queue: origin, config id, received, hops, body.
-func encodeEntry(b []byte, e *wire.Entry) []byte {
+// encodeEntry lays an entry of a batch of kind k out in the queue: kind, origin, config id,
+// received, hops, body.
+func encodeEntry(b []byte, k wire.Kind, e *wire.Entry) []byte {
+	b = append(b, byte(k))
 	b = append(b, e.Origin[:]...)
 	b = binary.BigEndian.AppendUint16(b, e.ConfigID)
 	b = binary.BigEndian.AppendUint64(b, uint64(e.Received))
@@ -245,19 +265,21 @@ func encodeEntry(b []byte, e *wire.Entry) []byte {
 	return append(b, e.Body...)
 }
 
-const entryHeader = 8 + 2 + 8 + 2
+const entryHeader = 1 + 8 + 2 + 8 + 2
 
 // decodeEntry is the inverse of encodeEntry; e.Body aliases b.
-func decodeEntry(b []byte, e *wire.Entry) error {
+func decodeEntry(b []byte, e *wire.Entry) (wire.Kind, error) {
 	if len(b) < entryHeader {
-		return errors.New("gateway: queue entry too short")
+		return 0, errors.New("gateway: queue entry too short")
 	}
+	k := wire.Kind(b[0])
+	b = b[1:]
 	copy(e.Origin[:], b)
 	e.ConfigID = binary.BigEndian.Uint16(b[8:])
 	e.Received = int64(binary.BigEndian.Uint64(b[10:]))
 	e.Hops = binary.BigEndian.Uint16(b[18:])
-	e.Body = b[entryHeader:]
-	return nil
+	e.Body = b[entryHeader-1:]
+	return k, nil
 }
 
 // Run forwards the queue upward until ctx ends.
@@ -317,17 +339,21 @@ func (g *Gateway) forward(ctx context.Context, c *wire.Conn, seq *uint64) error 
 				return
 			}
 			*seq++
-			b := &wire.Batch{Sender: g.id, Seq: *seq, Kind: wire.KindMeasurements}
+			b := &wire.Batch{Sender: g.id, Seq: *seq}
 			size := 0
 			var lastSeq uint64
 			for _, qe := range es {
 				var e wire.Entry
-				if decodeEntry(qe.Data, &e) != nil {
+				k, err := decodeEntry(qe.Data, &e)
+				if err != nil {
 					lastSeq = qe.Seq // unreadable: skip it (cannot happen for our own entries)
 					continue
 				}
-				if size+e.EncodedLen() > wire.MaxBatchBody && len(b.Entries) > 0 {
-					break
+				if b.Kind == 0 {
+					b.Kind = k
+				}
+				if k != b.Kind || size+e.EncodedLen() > wire.MaxBatchBody && len(b.Entries) > 0 {
+					break // one kind per batch
 				}
 				size += e.EncodedLen()
 				b.Entries = append(b.Entries, e)
@@ -368,7 +394,9 @@ func (g *Gateway) forward(ctx context.Context, c *wire.Conn, seq *uint64) error 
 			if err := g.q.Ack(f.last); err != nil {
 				return err
 			}
-			g.fwd.Add(int64(f.n))
+			if f.batch.Kind == wire.KindMeasurements {
+				g.fwd.Add(int64(f.n))
+			}
 			g.cfg.Counters.Batches.Add(1)
 		default:
 			return fmt.Errorf("gateway: batch %d answered %v", f.batch.Seq, f.ack.Status)
@@ -401,6 +429,7 @@ func (g *Gateway) Close() error {
 	defer cancel()
 	err1 := g.mgr.Shutdown(sctx)
 	err2 := g.links.Shutdown(sctx)
+	err4 := g.dm.Shutdown(sctx)
 	err3 := g.q.Close()
-	return errors.Join(err1, err2, err3)
+	return errors.Join(err1, err2, err3, err4)
 }

@@ -46,7 +46,8 @@ type fileUser struct {
 }
 
 type file struct {
-	Users []fileUser `json:"users"`
+	DMSecret string     `json:"dm_secret"` // hex: the demo's OMA DM device credentials derive from it
+	Users    []fileUser `json:"users"`
 }
 
 // User is one user's keys.
@@ -59,6 +60,8 @@ type User struct {
 // Dir maps users to their keys.
 type Dir struct {
 	users map[uint64]*User
+	// DMSecret is the secret the demo's OMA DM device passwords derive from.
+	DMSecret []byte
 }
 
 // Load reads the directory in dataDir, creating it with users 1..n when it does not exist
@@ -76,6 +79,11 @@ func Load(dataDir string, n int) (*Dir, error) {
 		if n <= 0 {
 			return nil, fmt.Errorf("keys: %s does not exist", path)
 		}
+		sec := make([]byte, 32)
+		if _, err := rand.Read(sec); err != nil {
+			return nil, err
+		}
+		f.DMSecret = hex.EncodeToString(sec)
 		for i := 1; i <= n; i++ {
 			salt, err := bmsig.NewSalt()
 			if err != nil {
@@ -104,7 +112,14 @@ func Load(dataDir string, n int) (*Dir, error) {
 	default:
 		return nil, err
 	}
-	return derive(f.Users)
+	d, err := derive(f.Users)
+	if err != nil {
+		return nil, err
+	}
+	if d.DMSecret, err = hex.DecodeString(f.DMSecret); err != nil || len(d.DMSecret) < 16 {
+		return nil, fmt.Errorf("keys: %s: dm_secret missing or malformed", path)
+	}
+	return d, nil
 }
 
 func derive(fu []fileUser) (*Dir, error) {

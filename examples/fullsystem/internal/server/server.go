@@ -75,6 +75,7 @@ type Server struct {
 	direct *ieee11073.Manager
 	once   sync.Once
 	err    error
+	dmState
 }
 
 // New opens the store and the ledger.
@@ -107,6 +108,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, st: st, led: led}
 	s.links.TLS = cfg.TLS
 	s.links.Handler = s.handleBatch
+	s.initDM()
 	s.direct, err = ieee11073.NewManager(ieee11073.ManagerConfig{
 		SkipMDSGet:    true,
 		OnEventReport: s.onEventReport,
@@ -154,6 +156,9 @@ func (s *Server) onEventReport(info *ieee11073.AssociationInfo, ev *ieee11073.Ev
 }
 
 func (s *Server) handleBatch(ctx context.Context, _ *wire.Conn, b *wire.Batch) (wire.Ack, error) {
+	if b.Kind == wire.KindDMStatus {
+		return s.takeStatuses(b), nil
+	}
 	if b.Kind != wire.KindMeasurements {
 		return wire.Ack{Seq: b.Seq, Status: wire.StatusRejected}, nil
 	}
@@ -289,6 +294,7 @@ func (s *Server) verify(e *wire.Entry, now time.Time, obs *[]ieee11073.Observati
 	if err != nil {
 		return nil, err
 	}
+	s.sawDevice(e.Origin, kind)
 	it := &item{kind: kind}
 	it.m = store.Measurement{
 		User: h.User, SystemID: e.Origin, ConfigID: e.ConfigID, Type: storeType(kind),

@@ -17,13 +17,17 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net"
+	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/phdkit/phdkit/bmsig"
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/dm"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/keys"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/metrics"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/phd"
 	"github.com/phdkit/phdkit/ieee11073"
+	"github.com/phdkit/phdkit/omadm"
 )
 
 // AgentConfig configures one simulated agent.
@@ -49,6 +53,13 @@ type AgentConfig struct {
 	AccelHz float64
 	// Seed seeds the agent's measured values.
 	Seed uint64
+	// DMURL, when not empty, is the OMA DM server (the agent's sub-gateway) the agent's DM
+	// client polls every DMPoll (default 5 s) with a client-initiated session, presenting
+	// the credentials dm.Password(DMSecret, its device id). A new ./PHD/Measurement/Interval
+	// takes effect from the next measurement.
+	DMURL    string
+	DMSecret []byte
+	DMPoll   time.Duration
 	// Source, when not nil, supplies the observations to send instead of the generator
 	// (a BLE device's readings, see RunBLE); the agent ends, once it has delivered what it
 	// holds, when Source is closed.
@@ -92,6 +103,17 @@ func Run(ctx context.Context, stop <-chan struct{}, cfg AgentConfig) error {
 			a.Close()
 		}
 	}()
+	var interval atomic.Int64
+	interval.Store(int64(cfg.Interval))
+	if cfg.DMURL != "" && cfg.Source == nil {
+		dmCtx, stopDM := context.WithCancel(ctx)
+		dmDone := make(chan struct{})
+		go func() {
+			defer close(dmDone)
+			runDM(dmCtx, stop, cfg, &interval)
+		}()
+		defer func() { stopDM(); <-dmDone }()
+	}
 	// Spread the first measurements over one interval.
 	next := time.Now().Add(time.Duration(rng.Int64N(int64(cfg.Interval))))
 	timer := time.NewTimer(time.Until(next))
@@ -138,12 +160,13 @@ func Run(ctx context.Context, stop <-chan struct{}, cfg AgentConfig) error {
 			case <-timer.C:
 			}
 			now := time.Now()
-			next = next.Add(cfg.Interval)
+			iv := time.Duration(interval.Load())
+			next = next.Add(iv)
 			if d := time.Until(next); d > 0 {
 				timer.Reset(d)
 			} else {
-				next = now.Add(cfg.Interval)
-				timer.Reset(cfg.Interval)
+				next = now.Add(iv)
+				timer.Reset(iv)
 			}
 			obs = gen.observations(obs[:0], pcfg, now)
 			plain, err := phd.Report(pcfg, obs, reportN)
@@ -307,4 +330,44 @@ func roundTo(v float64, digits int) float64 {
 		return float64(int64(v*p+0.5)) / p
 	}
 	return -float64(int64(-v*p+0.5)) / p
+}
+
+// runDM polls the agent's DM server until stop is closed or ctx ends, and applies a new
+// measurement interval.
+func runDM(ctx context.Context, stop <-chan struct{}, cfg AgentConfig, interval *atomic.Int64) {
+	poll := cfg.DMPoll
+	if poll <= 0 {
+		poll = 5 * time.Second
+	}
+	dev := dm.DeviceID(cfg.SystemID)
+	t, err := dm.NewDeviceTree(cfg.SystemID, cfg.Kind, cfg.Interval, cfg.DMURL)
+	if err != nil {
+		return
+	}
+	c := &omadm.Client{
+		Tree: t, ServerURL: cfg.DMURL, ServerID: dm.GatewayID, WBXML: true,
+		Auth: omadm.AuthMD5, UserName: dev, Password: dm.Password(cfg.DMSecret, dev),
+		HTTPClient: &http.Client{Timeout: 10 * time.Second},
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0xD0))
+	wait := time.Duration(rng.Int64N(int64(poll))) // spread the sessions
+	for {
+		tm := time.NewTimer(wait)
+		select {
+		case <-stop:
+			tm.Stop()
+			return
+		case <-ctx.Done():
+			tm.Stop()
+			return
+		case <-tm.C:
+		}
+		wait = poll
+		if _, err := c.Run(ctx, omadm.AlertClientInitiated); err != nil {
+			continue
+		}
+		if p, err := omadm.ReadPHD(t, omadm.Local); err == nil && p.Interval > 0 && p.Interval != time.Duration(interval.Load()) {
+			interval.Store(int64(p.Interval))
+		}
+	}
 }

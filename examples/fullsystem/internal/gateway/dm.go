@@ -1,0 +1,185 @@
+package gateway
+
+import (
+	"context"
+	"io"
+	"log"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/dm"
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/wire"
+	"github.com/phdkit/phdkit/omadm"
+	"github.com/phdkit/phdkit/omadm/tree"
+)
+
+// dmState is a gateway's OMA DM proxy: the DM server its devices poll, the commands it holds
+// for them, the mirrors of their trees, and its links to lower gateways (to pass commands
+// down).
+type dmState struct {
+	dm      omadm.Server
+	dmMu    sync.Mutex
+	pending map[string][]pendingCmd // device → commands sent to it, in order
+	mirrors map[string]*tree.Tree   // device → mirror of what the gateway knows of its tree
+	lower   map[*wire.Conn]struct{}
+	downSeq uint64
+}
+
+type pendingCmd struct {
+	ref string
+	cmd omadm.Command
+}
+
+func (g *Gateway) initDM() {
+	g.pending = make(map[string][]pendingCmd)
+	g.mirrors = make(map[string]*tree.Tree)
+	g.lower = make(map[*wire.Conn]struct{})
+	g.dm.Auth = omadm.AuthMD5
+	g.dm.Credentials = func(device, user string) (string, bool) {
+		if user != device {
+			return "", false
+		}
+		if _, ok := dm.SystemIDOf(device); !ok {
+			return "", false
+		}
+		return dm.Password(g.cfg.Keys.DMSecret, device), true
+	}
+	g.dm.OnSession = g.onDMSession
+	g.dm.IdleTimeout = 30 * time.Second
+	g.dm.ErrorLog = log.New(io.Discard, "", 0)
+}
+
+// ServeDM serves the OMA DM sessions of the gateway's devices (HTTP) on l until Close.
+func (g *Gateway) ServeDM(l net.Listener) error { return g.dm.Serve(l) }
+
+// Mirror returns the gateway's mirror of device's tree, or nil.
+func (g *Gateway) Mirror(device string) *tree.Tree {
+	g.dmMu.Lock()
+	defer g.dmMu.Unlock()
+	return g.mirrors[device]
+}
+
+func (g *Gateway) onLowerConn(c *wire.Conn, up bool) {
+	g.dmMu.Lock()
+	defer g.dmMu.Unlock()
+	if up {
+		g.lower[c] = struct{}{}
+	} else {
+		delete(g.lower, c)
+	}
+}
+
+// handleDown takes a batch the layer above sends down: DM commands (kind 3). A gateway that
+// serves agents holds each device's commands for the device's next DM session; every
+// gateway passes the batch on to the gateways below it. The ack counts the entries taken.
+func (g *Gateway) handleDown(ctx context.Context, _ *wire.Conn, b *wire.Batch) (wire.Ack, error) {
+	if b.Kind != wire.KindDMCommand {
+		return wire.Ack{Seq: b.Seq, Status: wire.StatusRejected}, nil
+	}
+	taken := 0
+	for i := range b.Entries {
+		device, cmds, err := dm.DecodeMessage(b.Entries[i].Body)
+		if err != nil || len(cmds) == 0 {
+			g.cfg.Logf("gateway %s: DM command entry %d: %v", g.cfg.Name, i, err)
+			continue
+		}
+		taken++
+		if !g.edge.Load() {
+			continue
+		}
+		g.dmMu.Lock()
+		for _, c := range cmds {
+			g.pending[device] = append(g.pending[device], pendingCmd{ref: c.CmdID, cmd: c})
+		}
+		g.dmMu.Unlock()
+		g.dm.Enqueue(device, cmds...)
+	}
+	// Disintegration stops at the devices; upper gateways pass the batch on.
+	g.dmMu.Lock()
+	conns := make([]*wire.Conn, 0, len(g.lower))
+	for c := range g.lower {
+		conns = append(conns, c)
+	}
+	g.dmMu.Unlock()
+	for _, c := range conns {
+		g.dmMu.Lock()
+		g.downSeq++
+		nb := wire.Batch{Sender: g.id, Seq: g.downSeq, Kind: wire.KindDMCommand, Entries: b.Entries}
+		g.dmMu.Unlock()
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if _, err := c.Send(sctx, &nb); err != nil {
+			g.cfg.Logf("gateway %s: passing DM commands down: %v", g.cfg.Name, err)
+		}
+		cancel()
+	}
+	return wire.Ack{Seq: b.Seq, Accepted: uint16(taken), Status: wire.StatusOK}, nil
+}
+
+// onDMSession integrates the statuses of a device's session into one status message and
+// queues it upward (kind 2); commands that did not reach the device are queued again.
+func (g *Gateway) onDMSession(r omadm.Report) {
+	sysid, ok := dm.SystemIDOf(r.Device)
+	if !ok {
+		return
+	}
+	g.dmMu.Lock()
+	m := g.mirrors[r.Device]
+	if m == nil {
+		m = tree.New(tree.Config{})
+		g.mirrors[r.Device] = m
+	}
+	for uri, v := range r.DevInfo {
+		mirrorSet(m, uri, v)
+	}
+	var sts []dm.Status
+	var again []omadm.Command
+	p := g.pending[r.Device]
+	for _, res := range r.Results {
+		if len(p) == 0 {
+			break
+		}
+		pc := p[0]
+		p = p[1:]
+		if res.Status == 0 {
+			again = append(again, pc.cmd)
+			p = append(p, pc)
+			continue
+		}
+		sts = append(sts, dm.Status{Ref: pc.ref, Cmd: pc.cmd.Kind.String(), Code: res.Status})
+		if res.Status == omadm.StatusOK {
+			for _, it := range pc.cmd.Items {
+				switch pc.cmd.Kind {
+				case omadm.CmdAdd, omadm.CmdReplace:
+					mirrorSet(m, it.Target.URI, it.Data)
+				case omadm.CmdDelete:
+					m.Delete(omadm.Local, it.Target.URI)
+				}
+			}
+		}
+	}
+	g.pending[r.Device] = p
+	g.dmMu.Unlock()
+	if len(again) > 0 {
+		g.dm.Enqueue(r.Device, again...)
+	}
+	if len(sts) == 0 {
+		return
+	}
+	body, err := dm.EncodeStatuses(r.Device, sts)
+	if err != nil {
+		g.cfg.Logf("gateway %s: DM statuses of %s: %v", g.cfg.Name, r.Device, err)
+		return
+	}
+	e := wire.Entry{Origin: sysid, Received: time.Now().UnixNano(), Hops: 1, Body: body}
+	if _, err := g.q.Append(context.Background(), encodeEntry(nil, wire.KindDMStatus, &e)); err != nil {
+		g.cfg.Logf("gateway %s: queueing DM statuses: %v", g.cfg.Name, err)
+	}
+}
+
+func mirrorSet(m *tree.Tree, uri, v string) {
+	val := omadm.Value{Data: []byte(v)}
+	if err := m.Replace(omadm.Local, uri, val); err != nil {
+		m.Add(omadm.Local, uri, val)
+	}
+}
