@@ -286,7 +286,7 @@ func cmdAgents(ctx context.Context, args []string, out io.Writer) error {
 			}
 		}()
 	}
-	if err := runBLEGroup(agentCtx, stop, &wg, *bleN, 2*g16+1, kd, addrs, interval, c, logf); err != nil {
+	if err := runBLEGroup(agentCtx, stop, &wg, *bleN, 2*g16+1, kd, addrs, nil, 0, interval, c, logf); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "ready agents %d\n", *n)

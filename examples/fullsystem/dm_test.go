@@ -17,12 +17,12 @@ func TestDMRoundTrip(t *testing.T) {
 	r, err := runSystem(context.Background(), options{
 		Agents: 24, Layers: 4, Fanin: 2, PerGateway: 12, Duration: 6 * time.Second, Rate: 2,
 		Data: t.TempDir(), DM: "Replace ./PHD/Measurement/Interval 3 bp", DMAt: 1500 * time.Millisecond,
-		DMPoll: time.Second, Logf: t.Logf,
+		DMPoll: time.Second, BLE: 2, Logf: t.Logf,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantDevices := 24 / phd.NumKinds
+	wantDevices := 24/phd.NumKinds + 2 // and the BLE cuffs, through their bridge
 	if len(r.DM) != wantDevices {
 		t.Fatalf("server issued %d commands, want one per blood pressure monitor (%d)", len(r.DM), wantDevices)
 	}

@@ -333,7 +333,11 @@ func runSystem(ctx context.Context, o options) (*result, error) {
 	}
 
 	// BLE cuffs, each read through a ble.Reader and bridged as a 20601 agent.
-	if err := runBLEGroup(agentCtx, stop, &agentWG, o.BLE, 1, kd, bottomAgents, interval, counters, o.Logf); err != nil {
+	var bleDM []string
+	if o.DM != "" {
+		bleDM = bottomDM
+	}
+	if err := runBLEGroup(agentCtx, stop, &agentWG, o.BLE, 1, kd, bottomAgents, bleDM, o.DMPoll, interval, counters, o.Logf); err != nil {
 		return nil, err
 	}
 
@@ -453,9 +457,10 @@ func without(s []string, i int) []string {
 }
 
 // runBLEGroup starts n fake BLE cuffs with system ids of agent group group, each read by a
-// ble.Reader and bridged as a 20601 agent to addrs (cuff i prefers address i mod len(addrs)).
+// ble.Reader and bridged as a 20601 agent to addrs (cuff i prefers address i mod len(addrs)),
+// with a DM client polling dmURLs[i mod len(addrs)] when dmURLs is not empty.
 func runBLEGroup(ctx context.Context, stop <-chan struct{}, wg *sync.WaitGroup, n int, group uint16, kd *keys.Dir,
-	addrs []string, interval time.Duration, c *metrics.Counters, logf func(string, ...any)) error {
+	addrs, dmURLs []string, dmPoll, interval time.Duration, c *metrics.Counters, logf func(string, ...any)) error {
 	if n <= 0 {
 		return nil
 	}
@@ -474,6 +479,9 @@ func runBLEGroup(ctx context.Context, stop <-chan struct{}, wg *sync.WaitGroup, 
 			User: u, SystemID: agentID(group, i),
 			Addrs:    append([]string{addrs[k]}, without(addrs, k)...),
 			Interval: interval, Counters: c, Seed: uint64(i),
+		}
+		if k < len(dmURLs) {
+			cfg.DMURL, cfg.DMSecret, cfg.DMPoll = dmURLs[k], kd.DMSecret, dmPoll
 		}
 		wg.Add(1)
 		go func() {

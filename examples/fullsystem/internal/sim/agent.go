@@ -56,7 +56,8 @@ type AgentConfig struct {
 	// DMURL, when not empty, is the OMA DM server (the agent's sub-gateway) the agent's DM
 	// client polls every DMPoll (default 5 s) with a client-initiated session, presenting
 	// the credentials dm.Password(DMSecret, its device id). A new ./PHD/Measurement/Interval
-	// takes effect from the next measurement.
+	// takes effect from the next measurement (for an agent with a Source, the bridge keeps
+	// the tree on the device's behalf).
 	DMURL    string
 	DMSecret []byte
 	DMPoll   time.Duration
@@ -105,7 +106,7 @@ func Run(ctx context.Context, stop <-chan struct{}, cfg AgentConfig) error {
 	}()
 	var interval atomic.Int64
 	interval.Store(int64(cfg.Interval))
-	if cfg.DMURL != "" && cfg.Source == nil {
+	if cfg.DMURL != "" {
 		dmCtx, stopDM := context.WithCancel(ctx)
 		dmDone := make(chan struct{})
 		go func() {
