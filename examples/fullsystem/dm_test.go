@@ -15,8 +15,8 @@ import (
 // (kind 2) to the server, which reports one per device.
 func TestDMRoundTrip(t *testing.T) {
 	r, err := runSystem(context.Background(), options{
-		Agents: 24, Layers: 4, Fanin: 2, PerGateway: 12, Duration: 6 * time.Second, Rate: 2,
-		Data: t.TempDir(), DM: "Replace ./PHD/Measurement/Interval 3 bp", DMAt: 1500 * time.Millisecond,
+		Agents: 24, Layers: 4, Fanin: 2, PerGateway: 12, Duration: 7 * time.Second, Rate: 2,
+		Data: t.TempDir(), DM: "Replace ./PHD/Measurement/Interval 3 bp", DMAt: 2500 * time.Millisecond,
 		DMPoll: time.Second, BLE: 2, Logf: t.Logf,
 	})
 	if err != nil {

@@ -2,9 +2,12 @@ package gateway
 
 import (
 	"context"
+	"encoding/hex"
 	"io"
 	"log"
 	"net"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,7 +24,11 @@ type dmState struct {
 	dm      omadm.Server
 	dmMu    sync.Mutex
 	pending map[string][]pendingCmd // device → commands sent to it, in order
-	mirrors map[string]*tree.Tree   // device → mirror of what the gateway knows of its tree
+	// mirror holds, under ./Devices/<system id>, what the gateway knows of each device's
+	// tree: its DevInfo, the last session, and the changes the device confirmed. It is
+	// cached in memory with a hash index and written back later (or through, with
+	// Config.WriteThrough).
+	mirror  *tree.Tree
 	lower   map[*wire.Conn]struct{}
 	downSeq uint64
 }
@@ -31,9 +38,13 @@ type pendingCmd struct {
 	cmd omadm.Command
 }
 
-func (g *Gateway) initDM() {
+func (g *Gateway) initDM() error {
+	var err error
+	g.mirror, err = tree.Open(filepath.Join(g.cfg.Dir, "mirror"), tree.Config{WriteThrough: g.cfg.WriteThrough, FlushInterval: 5 * time.Second})
+	if err != nil {
+		return err
+	}
 	g.pending = make(map[string][]pendingCmd)
-	g.mirrors = make(map[string]*tree.Tree)
 	g.lower = make(map[*wire.Conn]struct{})
 	g.dm.Auth = omadm.AuthMD5
 	g.dm.Credentials = func(device, user string) (string, bool) {
@@ -48,16 +59,32 @@ func (g *Gateway) initDM() {
 	g.dm.OnSession = g.onDMSession
 	g.dm.IdleTimeout = 30 * time.Second
 	g.dm.ErrorLog = log.New(io.Discard, "", 0)
+	return nil
 }
 
 // ServeDM serves the OMA DM sessions of the gateway's devices (HTTP) on l until Close.
 func (g *Gateway) ServeDM(l net.Listener) error { return g.dm.Serve(l) }
 
-// Mirror returns the gateway's mirror of device's tree, or nil.
-func (g *Gateway) Mirror(device string) *tree.Tree {
-	g.dmMu.Lock()
-	defer g.dmMu.Unlock()
-	return g.mirrors[device]
+// Mirror returns the value of uri (a URI of the device's tree, such as
+// ./PHD/Measurement/Interval) in the gateway's mirror of device.
+func (g *Gateway) Mirror(device, uri string) (string, error) {
+	id, ok := dm.SystemIDOf(device)
+	if !ok {
+		return "", omadm.ErrNotExist
+	}
+	res, err := g.mirror.Get(omadm.Local, mirrorURI(id, uri), nil)
+	if err != nil {
+		return "", err
+	}
+	if len(res) == 0 {
+		return "", omadm.ErrNotExist
+	}
+	return string(res[0].Data), nil
+}
+
+// mirrorURI returns the URI in the mirror of uri in the tree of device id.
+func mirrorURI(id [8]byte, uri string) string {
+	return "./Devices/" + hex.EncodeToString(id[:]) + strings.TrimPrefix(uri, ".")
 }
 
 func (g *Gateway) onLowerConn(c *wire.Conn, up bool) {
@@ -77,6 +104,7 @@ func (g *Gateway) handleDown(ctx context.Context, _ *wire.Conn, b *wire.Batch) (
 	if b.Kind != wire.KindDMCommand {
 		return wire.Ack{Seq: b.Seq, Status: wire.StatusRejected}, nil
 	}
+	start := time.Now()
 	taken := 0
 	for i := range b.Entries {
 		device, cmds, err := dm.DecodeMessage(b.Entries[i].Body)
@@ -94,6 +122,11 @@ func (g *Gateway) handleDown(ctx context.Context, _ *wire.Conn, b *wire.Batch) (
 		}
 		g.dmMu.Unlock()
 		g.dm.Enqueue(device, cmds...)
+	}
+	if g.edge.Load() {
+		g.cfg.Counters.SubDM.Since(len(b.Entries), start)
+	} else {
+		g.cfg.Counters.MainDM.Since(len(b.Entries), start)
 	}
 	// Disintegration stops at the devices; upper gateways pass the batch on.
 	g.dmMu.Lock()
@@ -123,15 +156,15 @@ func (g *Gateway) onDMSession(r omadm.Report) {
 	if !ok {
 		return
 	}
+	start := time.Now()
+	tm := &g.cfg.Counters.SubDM
+	defer func() { tm.Since(1, start) }()
 	g.dmMu.Lock()
-	m := g.mirrors[r.Device]
-	if m == nil {
-		m = tree.New(tree.Config{})
-		g.mirrors[r.Device] = m
-	}
+	m := g.mirror
 	for uri, v := range r.DevInfo {
-		mirrorSet(m, uri, v)
+		mirrorSet(m, mirrorURI(sysid, uri), v, true)
 	}
+	mirrorSet(m, mirrorURI(sysid, "./LastSession"), start.UTC().Format(time.RFC3339Nano), false)
 	var sts []dm.Status
 	var again []omadm.Command
 	p := g.pending[r.Device]
@@ -151,9 +184,9 @@ func (g *Gateway) onDMSession(r omadm.Report) {
 			for _, it := range pc.cmd.Items {
 				switch pc.cmd.Kind {
 				case omadm.CmdAdd, omadm.CmdReplace:
-					mirrorSet(m, it.Target.URI, it.Data)
+					mirrorSet(m, mirrorURI(sysid, it.Target.URI), it.Data, false)
 				case omadm.CmdDelete:
-					m.Delete(omadm.Local, it.Target.URI)
+					m.Delete(omadm.Local, mirrorURI(sysid, it.Target.URI))
 				}
 			}
 		}
@@ -177,7 +210,14 @@ func (g *Gateway) onDMSession(r omadm.Report) {
 	}
 }
 
-func mirrorSet(m *tree.Tree, uri, v string) {
+// mirrorSet sets uri to v in the mirror; when onlyChanged, an unchanged value is not
+// written again.
+func mirrorSet(m *tree.Tree, uri, v string, onlyChanged bool) {
+	if onlyChanged {
+		if res, err := m.Get(omadm.Local, uri, nil); err == nil && len(res) > 0 && string(res[0].Data) == v {
+			return
+		}
+	}
 	val := omadm.Value{Data: []byte(v)}
 	if err := m.Replace(omadm.Local, uri, val); err != nil {
 		m.Add(omadm.Local, uri, val)

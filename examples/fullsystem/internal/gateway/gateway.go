@@ -65,8 +65,13 @@ type Config struct {
 	Window int
 	// Queue configures the durable queue.
 	Queue queue.Config
-	// Counters receives Rejected and Batches; nil means counters of the gateway's own.
+	// Counters receives Rejected, Batches and the module times (SubPHD and SubDM when the
+	// gateway serves agents, MainPHD and MainDM otherwise); nil means counters of the
+	// gateway's own.
 	Counters *metrics.Counters
+	// WriteThrough makes the DM mirror tree write every change to disk before the
+	// operation returns; by default changes are written back later (delayed write).
+	WriteThrough bool
 	// Logf, when not nil, receives one line per notable event.
 	Logf func(format string, args ...any)
 }
@@ -138,7 +143,10 @@ func New(cfg Config) (*Gateway, error) {
 	if g.cfg.Up.Handler == nil {
 		g.cfg.Up.Handler = g.handleDown
 	}
-	g.initDM()
+	if err := g.initDM(); err != nil {
+		q.Close()
+		return nil, err
+	}
 	return g, nil
 }
 
@@ -196,6 +204,7 @@ func (g *Gateway) onEventReport(info *ieee11073.AssociationInfo, ev *ieee11073.E
 		return fmt.Errorf("gateway: event type %#04x refused", uint16(ev.EventType))
 	}
 	now := time.Now()
+	defer g.cfg.Counters.SubPHD.Since(1, now)
 	v := verifier{keys: g.cfg.Keys, maxAge: g.maxAge}
 	_, plain, err := v.verify(ev.Info, info.SystemID, now)
 	if err != nil {
@@ -221,6 +230,11 @@ func (g *Gateway) handleBatch(ctx context.Context, _ *wire.Conn, b *wire.Batch) 
 		return wire.Ack{Seq: b.Seq, Status: wire.StatusRejected}, nil
 	}
 	now := time.Now()
+	tm := &g.cfg.Counters.MainPHD
+	if b.Kind == wire.KindDMStatus {
+		tm = &g.cfg.Counters.MainDM
+	}
+	defer tm.Since(len(b.Entries), now)
 	v := verifier{keys: g.cfg.Keys, maxAge: g.maxAge}
 	data := make([][]byte, 0, len(b.Entries))
 	for i := range b.Entries {
@@ -430,6 +444,7 @@ func (g *Gateway) Close() error {
 	err1 := g.mgr.Shutdown(sctx)
 	err2 := g.links.Shutdown(sctx)
 	err4 := g.dm.Shutdown(sctx)
+	err5 := g.mirror.Close()
 	err3 := g.q.Close()
-	return errors.Join(err1, err2, err3, err4)
+	return errors.Join(err1, err2, err3, err4, err5)
 }

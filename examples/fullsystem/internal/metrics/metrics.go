@@ -27,7 +27,41 @@ type Counters struct {
 	BLE        atomic.Int64 // measurements from bridged BLE devices (included in Sent)
 
 	Latency Histogram // seal at the agent to store at the server
+
+	// Execution time per module (PHD: taking measurements; DM: management) and layer.
+	SubPHD, MainPHD, ServerPHD Timer
+	SubDM, MainDM, ServerDM    Timer
 }
+
+// Timer accumulates the execution time of a module: how many items it handled and the
+// time it spent on them.
+type Timer struct {
+	n, ns atomic.Int64
+}
+
+// Add records that n items took d.
+func (t *Timer) Add(n int, d time.Duration) {
+	t.n.Add(int64(n))
+	t.ns.Add(int64(d))
+}
+
+// Since records that n items took the time since start.
+func (t *Timer) Since(n int, start time.Time) { t.Add(n, time.Since(start)) }
+
+// Count returns the items handled.
+func (t *Timer) Count() int64 { return t.n.Load() }
+
+// PerItem returns the mean time per item (0 when none).
+func (t *Timer) PerItem() time.Duration {
+	n := t.n.Load()
+	if n == 0 {
+		return 0
+	}
+	return time.Duration(t.ns.Load() / n)
+}
+
+// Total returns the time spent.
+func (t *Timer) Total() time.Duration { return time.Duration(t.ns.Load()) }
 
 // Histogram records durations in logarithmic buckets (about 2% wide) from 10 µs to ~100 s.
 type Histogram struct {

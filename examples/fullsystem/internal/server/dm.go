@@ -89,6 +89,7 @@ func (s *Server) IssueDM(ctx context.Context, sp dm.Spec) (int, error) {
 	var entries []wire.Entry
 	var cmds []*DMCommand
 	now := time.Now()
+	defer func() { s.cfg.Counters.ServerDM.Since(len(cmds), now) }()
 	for _, id := range targets {
 		s.dmMu.Lock()
 		s.nextRef++
@@ -139,6 +140,7 @@ func (s *Server) IssueDM(ctx context.Context, sp dm.Spec) (int, error) {
 func (s *Server) takeStatuses(b *wire.Batch) wire.Ack {
 	n := 0
 	now := time.Now()
+	defer s.cfg.Counters.ServerDM.Since(len(b.Entries), now)
 	for i := range b.Entries {
 		_, cmds, err := dm.DecodeMessage(b.Entries[i].Body)
 		if err != nil {

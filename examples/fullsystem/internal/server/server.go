@@ -144,8 +144,10 @@ func (s *Server) onEventReport(info *ieee11073.AssociationInfo, ev *ieee11073.Ev
 	if ev.EventType != phd.EventTypeSealed {
 		return fmt.Errorf("server: event type %#04x refused", uint16(ev.EventType))
 	}
-	e := wire.Entry{Origin: info.SystemID, ConfigID: uint16(info.ConfigID), Received: time.Now().UnixNano(), Body: ev.Info}
+	start := time.Now()
+	e := wire.Entry{Origin: info.SystemID, ConfigID: uint16(info.ConfigID), Received: start.UnixNano(), Body: ev.Info}
 	accepted, _, err := s.take(context.Background(), []wire.Entry{e})
+	s.cfg.Counters.ServerPHD.Since(1, start)
 	if err != nil {
 		return err
 	}
@@ -162,7 +164,9 @@ func (s *Server) handleBatch(ctx context.Context, _ *wire.Conn, b *wire.Batch) (
 	if b.Kind != wire.KindMeasurements {
 		return wire.Ack{Seq: b.Seq, Status: wire.StatusRejected}, nil
 	}
+	start := time.Now()
 	accepted, dups, err := s.take(ctx, b.Entries)
+	s.cfg.Counters.ServerPHD.Since(len(b.Entries), start)
 	if err != nil {
 		s.cfg.Logf("server: batch %d: %v", b.Seq, err)
 		return wire.Ack{Seq: b.Seq, Status: wire.StatusBusy}, nil
