@@ -32,6 +32,8 @@ func main() {
 		err = cmdGateway(ctx, args, os.Stdout)
 	case "agents":
 		err = cmdAgents(ctx, args, os.Stdout)
+	case "stress":
+		err = cmdStress(ctx, args, os.Stdout)
 	default:
 		err = fmt.Errorf("unknown mode %q (want no mode, server, gateway, agents, stress or scale)", mode)
 	}

@@ -59,6 +59,10 @@ type options struct {
 	DM     string
 	DMAt   time.Duration
 	DMPoll time.Duration
+	// Keys, when not nil, is the key directory to use instead of loading one from Data.
+	Keys *keys.Dir
+	// WriteThrough turns the gateways' delayed write of their DM mirrors off.
+	WriteThrough bool
 	// BLE is the number of Bluetooth blood pressure cuffs (fake peripherals) bridged into
 	// the sub-gateways as 20601 agents.
 	BLE int
@@ -149,6 +153,9 @@ func topology(agents, layers, fanin, perGateway int) []int {
 // down), and returns what it measured.
 func runSystem(ctx context.Context, o options) (*result, error) {
 	o.defaults()
+	if o.Layers == 2 {
+		o.DM = "" // without gateways there is no DM proxy for the devices to poll
+	}
 	var spec dm.Spec
 	if o.DM != "" {
 		var err error
@@ -164,9 +171,12 @@ func runSystem(ctx context.Context, o options) (*result, error) {
 	}
 	counters := new(metrics.Counters)
 	nUsers := max((o.Agents+2)/3, 1)
-	kd, err := keys.Load(o.Data, nUsers)
-	if err != nil {
-		return nil, err
+	kd := o.Keys
+	if kd == nil {
+		var err error
+		if kd, err = keys.Load(o.Data, nUsers); err != nil {
+			return nil, err
+		}
 	}
 	ca, err := pki.Open(filepath.Join(o.Data, "pki"))
 	if err != nil {
@@ -249,6 +259,7 @@ func runSystem(ctx context.Context, o options) (*result, error) {
 				Up:    wire.DialConfig{Addrs: up, TLS: cli},
 				Batch: o.Batch, BatchInterval: o.BatchInterval, Window: o.Window,
 				Queue: queue.Config{NoSync: o.NoSync}, Counters: counters, Logf: o.Logf,
+				WriteThrough: o.WriteThrough,
 			})
 			if err != nil {
 				return nil, err

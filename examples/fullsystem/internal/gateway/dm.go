@@ -31,6 +31,7 @@ type dmState struct {
 	mirror  *tree.Tree
 	lower   map[*wire.Conn]struct{}
 	downSeq uint64
+	downWG  sync.WaitGroup // goroutines passing commands down
 }
 
 type pendingCmd struct {
@@ -128,23 +129,35 @@ func (g *Gateway) handleDown(ctx context.Context, _ *wire.Conn, b *wire.Batch) (
 	} else {
 		g.cfg.Counters.MainDM.Since(len(b.Entries), start)
 	}
-	// Disintegration stops at the devices; upper gateways pass the batch on.
+	// Upper gateways pass the batch on, from a goroutine of their own so that this link's
+	// reading (and the acks of the measurements going up) does not wait for the layer below.
 	g.dmMu.Lock()
 	conns := make([]*wire.Conn, 0, len(g.lower))
 	for c := range g.lower {
 		conns = append(conns, c)
 	}
 	g.dmMu.Unlock()
-	for _, c := range conns {
-		g.dmMu.Lock()
-		g.downSeq++
-		nb := wire.Batch{Sender: g.id, Seq: g.downSeq, Kind: wire.KindDMCommand, Entries: b.Entries}
-		g.dmMu.Unlock()
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		if _, err := c.Send(sctx, &nb); err != nil {
-			g.cfg.Logf("gateway %s: passing DM commands down: %v", g.cfg.Name, err)
+	if len(conns) > 0 {
+		entries := make([]wire.Entry, len(b.Entries))
+		for i, e := range b.Entries {
+			e.Body = append([]byte(nil), e.Body...)
+			entries[i] = e
 		}
-		cancel()
+		g.downWG.Add(1)
+		go func() {
+			defer g.downWG.Done()
+			for _, c := range conns {
+				g.dmMu.Lock()
+				g.downSeq++
+				nb := wire.Batch{Sender: g.id, Seq: g.downSeq, Kind: wire.KindDMCommand, Entries: entries}
+				g.dmMu.Unlock()
+				sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				if _, err := c.Send(sctx, &nb); err != nil {
+					g.cfg.Logf("gateway %s: passing DM commands down: %v", g.cfg.Name, err)
+				}
+				cancel()
+			}
+		}()
 	}
 	return wire.Ack{Seq: b.Seq, Accepted: uint16(taken), Status: wire.StatusOK}, nil
 }

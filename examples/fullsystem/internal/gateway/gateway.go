@@ -443,6 +443,7 @@ func (g *Gateway) Close() error {
 	defer cancel()
 	err1 := g.mgr.Shutdown(sctx)
 	err2 := g.links.Shutdown(sctx)
+	g.downWG.Wait()
 	err4 := g.dm.Shutdown(sctx)
 	err5 := g.mirror.Close()
 	err3 := g.q.Close()

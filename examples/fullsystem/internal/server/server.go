@@ -179,9 +179,10 @@ func (s *Server) handleBatch(ctx context.Context, _ *wire.Conn, b *wire.Batch) (
 }
 
 type item struct {
-	m      store.Measurement
-	kind   phd.Kind
-	values []phd.Value
+	m        store.Measurement
+	kind     phd.Kind
+	values   []phd.Value
+	dup, bad bool
 }
 
 // take verifies, stores and ledgers entries; it returns how many were accepted (new or
@@ -205,55 +206,88 @@ func (s *Server) take(ctx context.Context, entries []wire.Entry) (accepted, dups
 	if len(items) == 0 {
 		return 0, 0, nil
 	}
-	ms := make([]*store.Measurement, len(items))
-	for i, it := range items {
-		ms[i] = &it.m
-	}
-	res, err := s.st.PutBatch(ctx, ms)
-	if err != nil {
-		return 0, 0, err
-	}
+	// Ledger first, so that each new measurement is stored with its ledger index in one
+	// transaction. A measurement already stored is a duplicate (a retry): not ledgered
+	// again, unless its ledger append was interrupted before.
 	var fresh []*item
-	var ids []int64
-	for i, r := range res {
+	var late []*item // stored before without a ledger index
+	for _, it := range items {
+		old, err := s.st.Get(ctx, it.m.User, it.m.SystemID, it.m.Seq)
 		switch {
-		case r.Err == nil:
-			fresh = append(fresh, items[i])
-			ids = append(ids, r.ID)
-		case r.Duplicate:
-			dups++
-			// A repeat of a measurement whose ledger append was interrupted: ledger it now.
-			if old, err := s.st.Get(ctx, items[i].m.User, items[i].m.SystemID, items[i].m.Seq); err == nil && !old.Ledgered {
-				fresh = append(fresh, items[i])
-				ids = append(ids, r.ID)
-				items[i].values = nil // already analysed
+		case err == nil:
+			it.dup = true
+			if !old.Ledgered {
+				late = append(late, it)
 			}
+		case errors.Is(err, store.ErrNotFound):
+			fresh = append(fresh, it)
 		default:
-			s.cfg.Counters.Rejected.Add(1)
-			s.cfg.Logf("server: measurement refused: %v", r.Err)
-			continue
+			return 0, 0, err
 		}
-		accepted++
 	}
-	if len(fresh) > 0 {
-		hs := make([]ledger.Hash, len(fresh))
-		idx := make([]uint64, len(fresh))
-		for i, it := range fresh {
-			hs[i] = it.m.Digest
+	if n := len(fresh) + len(late); n > 0 {
+		hs := make([]ledger.Hash, 0, n)
+		for _, it := range fresh {
+			hs = append(hs, it.m.Digest)
 		}
+		for _, it := range late {
+			hs = append(hs, it.m.Digest)
+		}
+		idx := make([]uint64, n)
 		if err := s.led.AppendBatch(ctx, hs, idx); err != nil {
 			return 0, 0, err
 		}
-		for i := range fresh {
-			if err := s.st.SetLedgerIndex(ctx, ids[i], idx[i]); err != nil {
+		for i, it := range fresh {
+			it.m.Ledgered, it.m.LedgerIndex = true, idx[i]
+		}
+		for i, it := range late {
+			it.m.Ledgered, it.m.LedgerIndex = true, idx[len(fresh)+i]
+		}
+	}
+	ms := make([]*store.Measurement, len(fresh))
+	for i, it := range fresh {
+		ms[i] = &it.m
+	}
+	var res []store.PutResult
+	if len(ms) > 0 {
+		var err error
+		if res, err = s.st.PutBatch(ctx, ms); err != nil {
+			return 0, 0, err
+		}
+	}
+	for i, r := range res {
+		switch {
+		case r.Err == nil:
+		case r.Duplicate:
+			fresh[i].dup = true // stored meanwhile through another path
+		default:
+			fresh[i].dup, fresh[i].bad = true, true
+			s.cfg.Counters.Rejected.Add(1)
+			s.cfg.Logf("server: measurement refused: %v", r.Err)
+		}
+	}
+	for _, it := range late {
+		// Put of a stored measurement returns its id with ErrDuplicate.
+		if id, err := s.st.Put(ctx, &it.m); errors.Is(err, store.ErrDuplicate) {
+			if err := s.st.SetLedgerIndex(ctx, id, it.m.LedgerIndex); err != nil {
 				return 0, 0, err
 			}
+		}
+	}
+	for _, it := range items {
+		switch {
+		case it.bad:
+		case it.dup:
+			dups++
+			accepted++
+		default:
+			accepted++
 		}
 	}
 	done := time.Now()
 	newN := 0
 	for _, it := range fresh {
-		if it.values == nil {
+		if it.dup {
 			continue
 		}
 		newN++
