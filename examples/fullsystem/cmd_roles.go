@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/analytics"
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/dm"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/gateway"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/keys"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/metrics"
@@ -35,6 +36,8 @@ type serverStatus struct {
 	Duplicates int64 `json:"duplicates"`
 	Rejected   int64 `json:"rejected"`
 	Alarms     int64 `json:"alarms"`
+	DMIssued   int   `json:"dm_issued"`
+	DMOK       int   `json:"dm_ok"`
 }
 
 // listen opens a TCP listener on a loopback address.
@@ -68,6 +71,8 @@ func cmdServer(ctx context.Context, args []string, out io.Writer) error {
 	direct := fs.String("agents-listen", "", "address for 20601 agents connecting directly (none when empty)")
 	dsn := fs.String("db", "", "store: empty for SQLite in the data directory, or a postgres:// URL")
 	division := fs.Bool("division", true, "one DataReportingInfo table per PHD type")
+	dmSpec := fs.String("dm", "", "OMA DM command to issue to every device of a kind, e.g. \"Replace ./PHD/Measurement/Interval 2 bp\"")
+	dmAt := fs.Duration("dm-at", 10*time.Second, "when to issue -dm after the start")
 	verbose := fs.Bool("v", false, "log every notable event")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -75,6 +80,13 @@ func cmdServer(ctx context.Context, args []string, out io.Writer) error {
 	logf := func(string, ...any) {}
 	if *verbose {
 		logf = log.Printf
+	}
+	var spec dm.Spec
+	if *dmSpec != "" {
+		var err error
+		if spec, err = dm.ParseSpec(*dmSpec); err != nil {
+			return err
+		}
 	}
 	kd, err := keys.Load(*data, *users)
 	if err != nil {
@@ -124,15 +136,33 @@ func cmdServer(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "ready server links=%s\n", *links)
 	status := func() serverStatus {
 		n, _ := srv.Store().Count(context.Background())
-		return serverStatus{Stored: n, New: c.Stored.Load(), Duplicates: c.Duplicates.Load(), Rejected: c.Rejected.Load(), Alarms: c.Alarms.Load()}
+		st := serverStatus{Stored: n, New: c.Stored.Load(), Duplicates: c.Duplicates.Load(), Rejected: c.Rejected.Load(), Alarms: c.Alarms.Load()}
+		for _, d := range srv.DMCommands() {
+			st.DMIssued++
+			if d.Status == 200 {
+				st.DMOK++
+			}
+		}
+		return st
 	}
 	statusPath := filepath.Join(*data, "server", "status.json")
 	tick := time.NewTicker(time.Second)
+	start := time.Now()
+	issued := *dmSpec == ""
 	for done := false; !done; {
 		select {
 		case <-ctx.Done():
 			done = true
 		case <-tick.C:
+		}
+		switch {
+		case !issued && time.Since(start) >= *dmAt:
+			if n, err := srv.IssueDM(ctx, spec); n > 0 {
+				issued = true
+				fmt.Fprintf(out, "dm: %q issued to %d devices (%v)\n", *dmSpec, n, err)
+			}
+		case issued && *dmSpec != "" && time.Since(start)%(2*time.Second) < time.Second:
+			srv.ResendDM(ctx) // to links that missed them
 		}
 		b, _ := json.Marshal(status())
 		os.WriteFile(statusPath+".tmp", b, 0o644)
@@ -154,6 +184,7 @@ func cmdGateway(ctx context.Context, args []string, out io.Writer) error {
 	name := fs.String("name", "gateway-1-0", "gateway name (its certificate and queue directory)")
 	agentsAddr := fs.String("agents-listen", "", "address for 20601 agents (sub-gateways)")
 	linksAddr := fs.String("listen", "", "address for links from lower gateways")
+	dmAddr := fs.String("dm-listen", "", "address of the OMA DM server for the gateway's devices (HTTP; sub-gateways)")
 	up := fs.String("up", "127.0.0.1:7400", "upstream link addresses, comma separated: the parent first, then its siblings")
 	batch := fs.Int("batch", 200, "most entries per integrated message")
 	interval := fs.Duration("batch-interval", 20*time.Millisecond, "how long to gather entries for one integrated message")
@@ -199,7 +230,7 @@ func cmdGateway(ctx context.Context, args []string, out io.Writer) error {
 	for _, s := range []struct {
 		addr  string
 		serve func(net.Listener) error
-	}{{*agentsAddr, g.ServeAgents}, {*linksAddr, g.ServeLinks}} {
+	}{{*agentsAddr, g.ServeAgents}, {*linksAddr, g.ServeLinks}, {*dmAddr, g.ServeDM}} {
 		if s.addr == "" {
 			continue
 		}
@@ -242,6 +273,9 @@ func cmdAgents(ctx context.Context, args []string, out io.Writer) error {
 	group := fs.Uint("group", 0, "agent group: keeps system ids of several agent processes apart (0..65535)")
 	duration := fs.Duration("duration", 30*time.Second, "how long agents measure")
 	rate := fs.Float64("rate", 1, "measurements per agent per second")
+	source := fs.String("source", "", "loopback address the agents' connections come from (default any)")
+	dmURLs := fs.String("dm", "", "DM server URLs of the gateways, comma separated, aligned with -gateways (none when empty)")
+	dmPoll := fs.Duration("dm-poll", 5*time.Second, "how often devices open a DM session")
 	verbose := fs.Bool("v", false, "log every notable event")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -250,7 +284,16 @@ func cmdAgents(ctx context.Context, args []string, out io.Writer) error {
 	if *verbose {
 		logf = log.Printf
 	}
+	if *source != "" {
+		if ip := net.ParseIP(*source); ip == nil || !ip.IsLoopback() {
+			return fmt.Errorf("agents: -source %q: a loopback address", *source)
+		}
+	}
 	addrs := splitList(*gws)
+	dms := splitList(*dmURLs)
+	if len(dms) != 0 && len(dms) != len(addrs) {
+		return errors.New("agents: -dm needs one URL per -gateways address")
+	}
 	if len(addrs) == 0 || *rate <= 0 || *group > 0xFFFF {
 		return errors.New("agents: need -gateways, a positive -rate and -group below 65536")
 	}
@@ -276,7 +319,10 @@ func cmdAgents(ctx context.Context, args []string, out io.Writer) error {
 		cfg := sim.AgentConfig{
 			Kind: phd.Kind(i % phd.NumKinds), User: u, SystemID: agentID(2*g16, i),
 			Addrs:    append([]string{addrs[k]}, without(addrs, k)...),
-			Interval: interval, Counters: c, Seed: uint64(i),
+			Interval: interval, Counters: c, Seed: uint64(i), LocalIP: *source,
+		}
+		if len(dms) > 0 {
+			cfg.DMURL, cfg.DMSecret, cfg.DMPoll = dms[k], kd.DMSecret, *dmPoll
 		}
 		wg.Add(1)
 		go func() {
@@ -286,7 +332,7 @@ func cmdAgents(ctx context.Context, args []string, out io.Writer) error {
 			}
 		}()
 	}
-	if err := runBLEGroup(agentCtx, stop, &wg, *bleN, 2*g16+1, kd, addrs, nil, 0, interval, c, logf); err != nil {
+	if err := runBLEGroup(agentCtx, stop, &wg, *bleN, 2*g16+1, kd, addrs, dms, *dmPoll, interval, c, logf); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "ready agents %d\n", *n)

@@ -21,6 +21,7 @@
 //     agent would otherwise send (the whole 20601 APDU). It keeps the sealed message until
 //     a gateway confirms it and sends the same message again, to the next gateway of its
 //     list, after any failure.
+//
 //   - A sub-gateway is a 20601 manager. It verifies each sealed report (key directory,
 //     BM-signature), checks the inner report against the agent's configuration, appends it
 //     with its origin (system id, config id, arrival time) to its durable queue (group
@@ -30,11 +31,13 @@
 //     them from the queue only when the layer above acknowledges. Main gateways do the same
 //     with the batches of the layer below. A full queue blocks the layer below
 //     (backpressure), nothing is dropped.
+//
 //   - The server verifies every entry again, stores it in SQLite (internal/store: the
 //     published DataInfo, DataReportingInfo per PHD type, DeviceInfo and Mapping tables)
 //     idempotently by (user, device, bmsig sequence number), appends the SHA-256 of the
 //     sealed message to the ledger (ledger/filestore), records the ledger index, hands the
 //     measurement to the analytics, and acknowledges the batch.
+//
 //   - Analytics: one fall.Detector per user fed with the wrist sensors' acceleration (20 Hz
 //     bursts, one per report); a fusion.Engine per user with the latest vitals and notifiers
 //     for user, guardian and medical staff (they log with -v and count); -fallers wrist
@@ -44,6 +47,19 @@
 //     heart rate, labelled with the fusion stage) are classified by svm.RunWindows in
 //     sliding windows of -svm-window records, and the storage reduction of summarising
 //     runs of good records is measured.
+//
+//   - Remote management: every simulated device (and every BLE cuff, through its bridge)
+//     has an OMA DM client and a management tree with the PHD management object, and polls
+//     its sub-gateway's DM server (HTTP on loopback, auth-md5 credentials derived from the
+//     demo's DM secret) every -dm-poll. At -dm-at the server issues -dm (by default
+//     Replace ./PHD/Measurement/Interval 2 to every blood pressure monitor): one SyncML
+//     message per device, integrated into kind-3 batches sent down every gateway link;
+//     gateways pass them down and sub-gateways hold each device's commands for its next
+//     session. The devices apply them (a new interval takes effect at once); the statuses
+//     go up as kind-2 entries through the same durable queues, and the server reports
+//     one status per device. Gateways keep a mirror of what they know of each device's
+//     tree (DevInfo, last session, confirmed changes) in one omadm/tree, cached in memory
+//     and written back later (delayed write).
 //
 // While it runs, one progress line a second (sent, stored, in flight, rate). At the end of
 // -duration, or on SIGINT or SIGTERM, the agents stop measuring and deliver what they hold,
@@ -71,6 +87,7 @@
 //	-batch, -batch-interval, -window   integrated messages: entries, gathering time, window
 //	-division=false     one shared DataReportingInfo table instead of one per PHD type
 //	-fallers N, -accel-hz HZ, -response-timeout D, -svm-window N   analytics
+//	-dm "Replace ./PHD/Measurement/Interval 2 bp", -dm-at D, -dm-poll D   remote management
 //	-v                  log every notable event
 //
 // The number of sub-gateways is ceil(agents / per-gateway), at least fanin^(layers-3); each
@@ -90,6 +107,18 @@
 // on from its queue or database: nothing confirmed is lost and nothing is stored twice.
 // Roles listen on loopback addresses only. The server writes DIR/server/status.json every
 // second; each role prints one JSON line when it ends.
+//
+// # Stress: the published experiment
+//
+//	fullsystem stress [-agents 300,600,1200] [-modes gateways,direct] [-duration 10s] [-ablate]
+//
+// runs the hierarchy for each agent count twice: through two gateway layers (4 layers) and
+// with the agents connected straight to the server (the "normal system"), then the largest
+// count through the gateways with database division off and with delayed write off. Each
+// run reports offered (agents x rate x duration), sent, stored, lost, delivered (sent /
+// offered: what the agents could hand over in time), throughput, p50/p99 latency, and the
+// mean execution time per item of the PHD and DM modules at sub-gateway, main gateway and
+// server; a table, then one JSON line per run.
 //
 // # Concurrency
 //

@@ -34,6 +34,8 @@ func main() {
 		err = cmdAgents(ctx, args, os.Stdout)
 	case "stress":
 		err = cmdStress(ctx, args, os.Stdout)
+	case "scale":
+		err = cmdScale(ctx, args, os.Stdout)
 	default:
 		err = fmt.Errorf("unknown mode %q (want no mode, server, gateway, agents, stress or scale)", mode)
 	}

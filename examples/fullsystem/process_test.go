@@ -146,16 +146,18 @@ func TestProcessesKill(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	data := filepath.Join(dir, "data")
-	a := freeAddrs(t, 5)
-	srvAddr, main0, main1, sub0, sub1 := a[0], a[1], a[2], a[3], a[4]
+	a := freeAddrs(t, 7)
+	srvAddr, main0, main1, sub0, sub1, dm0, dm1 := a[0], a[1], a[2], a[3], a[4], a[5], a[6]
 
-	server := startProc(t, bin, "server", "server", "-data", data, "-users", "8", "-listen", srvAddr)
+	server := startProc(t, bin, "server", "server", "-data", data, "-users", "8", "-listen", srvAddr,
+		"-dm", "Replace ./PHD/Measurement/Interval 1 bp", "-dm-at", "2s", "-v")
 	startProc(t, bin, "gateway-2-0", "gateway", "-data", data, "-name", "gateway-2-0", "-listen", main0, "-up", srvAddr)
 	startProc(t, bin, "gateway-2-1", "gateway", "-data", data, "-name", "gateway-2-1", "-listen", main1, "-up", srvAddr)
-	g10 := startProc(t, bin, "gateway-1-0", "gateway", "-data", data, "-name", "gateway-1-0", "-agents-listen", sub0, "-up", main0+","+main1)
-	startProc(t, bin, "gateway-1-1", "gateway", "-data", data, "-name", "gateway-1-1", "-agents-listen", sub1, "-up", main1+","+main0)
+	g10 := startProc(t, bin, "gateway-1-0", "gateway", "-data", data, "-name", "gateway-1-0", "-agents-listen", sub0, "-dm-listen", dm0, "-up", main0+","+main1)
+	startProc(t, bin, "gateway-1-1", "gateway", "-data", data, "-name", "gateway-1-1", "-agents-listen", sub1, "-dm-listen", dm1, "-up", main1+","+main0)
 	agents := startProc(t, bin, "agents", "agents", "-data", data, "-gateways", sub0+","+sub1,
-		"-agents", "24", "-ble", "2", "-duration", "10s", "-rate", "5")
+		"-dm", "http://"+dm0+"/dm,http://"+dm1+"/dm", "-dm-poll", "1s",
+		"-agents", "24", "-ble", "2", "-duration", "12s", "-rate", "5")
 
 	time.Sleep(2 * time.Second)
 	t.Log("kill -9 gateway-1-0")
@@ -192,10 +194,20 @@ func TestProcessesKill(t *testing.T) {
 	server.stop()
 	server.lastJSON(&st)
 	t.Logf("server: %+v", st)
+	for _, l := range server.output() {
+		if !strings.HasPrefix(l, "{") {
+			t.Logf("server said: %s", l)
+		}
+	}
 	if st.Stored != sent.Sent {
 		t.Errorf("server stored %d measurements, agents sent %d: want exactly once", st.Stored, sent.Sent)
 	}
 	if st.Rejected != 0 {
 		t.Errorf("server rejected %d entries", st.Rejected)
+	}
+	// The restarted server issued its DM command again to every blood pressure monitor it
+	// heard from (4 agents and 2 BLE cuffs); each answered through the gateways.
+	if st.DMIssued != 24/6+2 || st.DMOK != st.DMIssued {
+		t.Errorf("DM: %d of %d commands answered 200, want all of %d", st.DMOK, st.DMIssued, 24/6+2)
 	}
 }

@@ -357,6 +357,7 @@ func runSystem(ctx context.Context, o options) (*result, error) {
 	if o.DM != "" {
 		go func() {
 			defer close(dmDone)
+			issued := false
 			t := time.NewTimer(o.DMAt)
 			defer t.Stop()
 			for {
@@ -365,10 +366,17 @@ func runSystem(ctx context.Context, o options) (*result, error) {
 				case <-stop:
 					return
 				}
+				if issued {
+					srv.ResendDM(ctx) // to links that missed them
+					t.Reset(2 * time.Second)
+					continue
+				}
 				n, err := srv.IssueDM(ctx, spec)
-				if err == nil && n > 0 {
-					o.Logf("DM %q issued to %d devices", o.DM, n)
-					return
+				if n > 0 {
+					o.Logf("DM %q issued to %d devices (%v)", o.DM, n, err)
+					issued = true
+					t.Reset(2 * time.Second)
+					continue
 				}
 				t.Reset(500 * time.Millisecond)
 			}

@@ -24,6 +24,8 @@ type dmState struct {
 	dm      omadm.Server
 	dmMu    sync.Mutex
 	pending map[string][]pendingCmd // device → commands sent to it, in order
+	// delivered holds "device ref" of the commands whose status went up.
+	delivered map[string]struct{}
 	// mirror holds, under ./Devices/<system id>, what the gateway knows of each device's
 	// tree: its DevInfo, the last session, and the changes the device confirmed. It is
 	// cached in memory with a hash index and written back later (or through, with
@@ -46,6 +48,7 @@ func (g *Gateway) initDM() error {
 		return err
 	}
 	g.pending = make(map[string][]pendingCmd)
+	g.delivered = make(map[string]struct{})
 	g.lower = make(map[*wire.Conn]struct{})
 	g.dm.Auth = omadm.AuthMD5
 	g.dm.Credentials = func(device, user string) (string, bool) {
@@ -118,12 +121,20 @@ func (g *Gateway) handleDown(ctx context.Context, _ *wire.Conn, b *wire.Batch) (
 			continue
 		}
 		g.dmMu.Lock()
+		var fresh []omadm.Command
 		for _, c := range cmds {
+			if g.held(device, c.CmdID) {
+				continue // sent again from above: already held or delivered
+			}
 			g.pending[device] = append(g.pending[device], pendingCmd{ref: c.CmdID, cmd: c})
+			fresh = append(fresh, c)
 		}
 		g.dmMu.Unlock()
-		g.dm.Enqueue(device, cmds...)
+		if len(fresh) > 0 {
+			g.dm.Enqueue(device, fresh...)
+		}
 	}
+	g.cfg.Logf("gateway %s: %d DM commands from above (edge %v)", g.cfg.Name, taken, g.edge.Load())
 	if g.edge.Load() {
 		g.cfg.Counters.SubDM.Since(len(b.Entries), start)
 	} else {
@@ -170,6 +181,9 @@ func (g *Gateway) onDMSession(r omadm.Report) {
 		return
 	}
 	start := time.Now()
+	if len(r.Results) > 0 || r.Err != nil {
+		g.cfg.Logf("gateway %s: DM session of %s: %d results, err %v", g.cfg.Name, r.Device, len(r.Results), r.Err)
+	}
 	tm := &g.cfg.Counters.SubDM
 	defer func() { tm.Since(1, start) }()
 	g.dmMu.Lock()
@@ -179,7 +193,6 @@ func (g *Gateway) onDMSession(r omadm.Report) {
 	}
 	mirrorSet(m, mirrorURI(sysid, "./LastSession"), start.UTC().Format(time.RFC3339Nano), false)
 	var sts []dm.Status
-	var again []omadm.Command
 	p := g.pending[r.Device]
 	for _, res := range r.Results {
 		if len(p) == 0 {
@@ -188,11 +201,12 @@ func (g *Gateway) onDMSession(r omadm.Report) {
 		pc := p[0]
 		p = p[1:]
 		if res.Status == 0 {
-			again = append(again, pc.cmd)
-			p = append(p, pc)
-			continue
+			// Not delivered: the DM server queues it again, in front; keep it pending.
+			p = append([]pendingCmd{pc}, p...)
+			break
 		}
 		sts = append(sts, dm.Status{Ref: pc.ref, Cmd: pc.cmd.Kind.String(), Code: res.Status})
+		g.delivered[r.Device+" "+pc.ref] = struct{}{}
 		if res.Status == omadm.StatusOK {
 			for _, it := range pc.cmd.Items {
 				switch pc.cmd.Kind {
@@ -206,9 +220,6 @@ func (g *Gateway) onDMSession(r omadm.Report) {
 	}
 	g.pending[r.Device] = p
 	g.dmMu.Unlock()
-	if len(again) > 0 {
-		g.dm.Enqueue(r.Device, again...)
-	}
 	if len(sts) == 0 {
 		return
 	}
@@ -225,6 +236,18 @@ func (g *Gateway) onDMSession(r omadm.Report) {
 
 // mirrorSet sets uri to v in the mirror; when onlyChanged, an unchanged value is not
 // written again.
+// held reports whether the command ref for device is pending or was delivered; g.dmMu is
+// held.
+func (g *Gateway) held(device, ref string) bool {
+	for _, p := range g.pending[device] {
+		if p.ref == ref {
+			return true
+		}
+	}
+	_, ok := g.delivered[device+" "+ref]
+	return ok
+}
+
 func mirrorSet(m *tree.Tree, uri, v string, onlyChanged bool) {
 	if onlyChanged {
 		if res, err := m.Get(omadm.Local, uri, nil); err == nil && len(res) > 0 && string(res[0].Data) == v {

@@ -391,7 +391,20 @@ func (g *Gateway) forward(ctx context.Context, c *wire.Conn, seq *uint64) error 
 	}()
 	defer wg.Wait()
 	defer cancel()
-	for f := range pipe {
+	for {
+		// Watch the link even when nothing is in flight, so that a dropped link is dialled
+		// again at once (the layer above sends DM commands down it).
+		var f *inflight
+		select {
+		case f = <-pipe:
+		case <-c.Done():
+			return fmt.Errorf("link down: %w", c.Err())
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if f == nil { // the producer stopped: ctx ended
+			return ctx.Err()
+		}
 		select {
 		case <-f.done:
 		case <-ctx.Done():
@@ -416,7 +429,6 @@ func (g *Gateway) forward(ctx context.Context, c *wire.Conn, seq *uint64) error 
 			return fmt.Errorf("gateway: batch %d answered %v", f.batch.Seq, f.ack.Status)
 		}
 	}
-	return ctx.Err()
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
@@ -24,11 +26,13 @@ type dmState struct {
 	issued  map[string]*DMCommand // by reference
 	order   []string
 	nextRef int
+	refBase string // distinguishes this process's references from a previous run's
 	downSeq uint64
 }
 
 // DMCommand is one command the server issued to one device, and its outcome.
 type DMCommand struct {
+	entry    wire.Entry // the command message, for sending again
 	Ref      string
 	Device   string
 	Kind     phd.Kind
@@ -42,6 +46,9 @@ func (s *Server) initDM() {
 	s.devices = make(map[[8]byte]phd.Kind)
 	s.conns = make(map[*wire.Conn]struct{})
 	s.issued = make(map[string]*DMCommand)
+	var rb [4]byte
+	rand.Read(rb[:])
+	s.refBase = "s" + hex.EncodeToString(rb[:]) + "-"
 	s.links.OnConn = func(c *wire.Conn, up bool) {
 		s.dmMu.Lock()
 		defer s.dmMu.Unlock()
@@ -82,6 +89,9 @@ func (s *Server) IssueDM(ctx context.Context, sp dm.Spec) (int, error) {
 	if len(conns) == 0 {
 		return 0, ErrNoLinks
 	}
+	if len(targets) == 0 {
+		return 0, nil
+	}
 	text := sp.Cmd.String() + " " + sp.URI
 	if sp.Cmd != omadm.CmdDelete {
 		text += " " + sp.Value
@@ -93,17 +103,55 @@ func (s *Server) IssueDM(ctx context.Context, sp dm.Spec) (int, error) {
 	for _, id := range targets {
 		s.dmMu.Lock()
 		s.nextRef++
-		ref := "s" + strconv.Itoa(s.nextRef)
+		ref := s.refBase + strconv.Itoa(s.nextRef)
 		s.dmMu.Unlock()
 		dev := dm.DeviceID(id)
 		body, err := dm.EncodeCommands(dev, []omadm.Command{sp.Command(ref)})
 		if err != nil {
 			return 0, err
 		}
-		entries = append(entries, wire.Entry{Origin: id, ConfigID: uint16(sp.Kind.ConfigID()), Received: now.UnixNano(), Body: body})
-		cmds = append(cmds, &DMCommand{Ref: ref, Device: dev, Kind: sp.Kind, Command: text, Issued: now})
+		e := wire.Entry{Origin: id, ConfigID: uint16(sp.Kind.ConfigID()), Received: now.UnixNano(), Body: body}
+		entries = append(entries, e)
+		cmds = append(cmds, &DMCommand{entry: e, Ref: ref, Device: dev, Kind: sp.Kind, Command: text, Issued: now})
 	}
-	// Integrate into batches that fit one APDU and send each down every link.
+	// Recorded first: a command a link misses now is sent again by ResendDM.
+	s.dmMu.Lock()
+	for _, c := range cmds {
+		s.issued[c.Ref] = c
+		s.order = append(s.order, c.Ref)
+	}
+	s.dmMu.Unlock()
+	if err := s.sendDown(ctx, conns, entries); err != nil {
+		return len(cmds), err
+	}
+	return len(cmds), nil
+}
+
+// ResendDM sends the commands that have no status yet down every link again (to gateways
+// that connected since, or lost them); gateways ignore commands they already hold.
+func (s *Server) ResendDM(ctx context.Context) (int, error) {
+	s.dmMu.Lock()
+	var entries []wire.Entry
+	for _, r := range s.order {
+		if c := s.issued[r]; c.Status == 0 {
+			entries = append(entries, c.entry)
+		}
+	}
+	conns := make([]*wire.Conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.dmMu.Unlock()
+	if len(entries) == 0 {
+		return 0, nil
+	}
+	return len(entries), s.sendDown(ctx, conns, entries)
+}
+
+// sendDown integrates entries into batches that fit one APDU and sends each down every
+// link in conns.
+func (s *Server) sendDown(ctx context.Context, conns []*wire.Conn, entries []wire.Entry) error {
+	var errs []error
 	for start := 0; start < len(entries); {
 		size, end := 0, start
 		for end < len(entries) && (end == start || size+entries[end].EncodedLen() <= wire.MaxBatchBody) {
@@ -119,21 +167,14 @@ func (s *Server) IssueDM(ctx context.Context, sp dm.Spec) (int, error) {
 			ack, err := c.Send(sctx, &b)
 			cancel()
 			if err != nil {
-				return 0, fmt.Errorf("server: sending DM commands: %w", err)
-			}
-			if ack.Status != wire.StatusOK {
-				return 0, fmt.Errorf("server: DM commands answered %v", ack.Status)
+				errs = append(errs, fmt.Errorf("server: sending DM commands: %w", err))
+			} else if ack.Status != wire.StatusOK {
+				errs = append(errs, fmt.Errorf("server: DM commands answered %v", ack.Status))
 			}
 		}
 		start = end
 	}
-	s.dmMu.Lock()
-	for _, c := range cmds {
-		s.issued[c.Ref] = c
-		s.order = append(s.order, c.Ref)
-	}
-	s.dmMu.Unlock()
-	return len(cmds), nil
+	return errors.Join(errs...)
 }
 
 // takeStatuses records the DM statuses of a kind-2 batch.

@@ -61,6 +61,9 @@ type AgentConfig struct {
 	DMURL    string
 	DMSecret []byte
 	DMPoll   time.Duration
+	// LocalIP, when not empty, is the loopback address the agent's connections come from
+	// (to spread many agents over several source addresses' ephemeral ports).
+	LocalIP string
 	// Source, when not nil, supplies the observations to send instead of the generator
 	// (a BLE device's readings, see RunBLE); the agent ends, once it has delivered what it
 	// holds, when Source is closed.
@@ -214,6 +217,9 @@ func Run(ctx context.Context, stop <-chan struct{}, cfg AgentConfig) error {
 
 func connect(ctx context.Context, cfg AgentConfig, pcfg *ieee11073.Configuration, addr string) (*ieee11073.Agent, error) {
 	d := net.Dialer{Timeout: 3 * time.Second}
+	if cfg.LocalIP != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(cfg.LocalIP)}
+	}
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
@@ -350,6 +356,10 @@ func runDM(ctx context.Context, stop <-chan struct{}, cfg AgentConfig, interval 
 		Auth: omadm.AuthMD5, UserName: dev, Password: dm.Password(cfg.DMSecret, dev),
 		HTTPClient: &http.Client{Timeout: 10 * time.Second},
 	}
+	installed := time.Duration(-1)
+	if p, err := omadm.ReadPHD(t, omadm.Local); err == nil {
+		installed = p.Interval
+	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0xD0))
 	wait := time.Duration(rng.Int64N(int64(poll))) // spread the sessions
 	for {
@@ -367,7 +377,9 @@ func runDM(ctx context.Context, stop <-chan struct{}, cfg AgentConfig, interval 
 		if _, err := c.Run(ctx, omadm.AlertClientInitiated); err != nil {
 			continue
 		}
-		if p, err := omadm.ReadPHD(t, omadm.Local); err == nil && p.Interval > 0 && p.Interval != time.Duration(interval.Load()) {
+		// A server's change of the interval (the tree holds whole seconds) takes effect.
+		if p, err := omadm.ReadPHD(t, omadm.Local); err == nil && p.Interval > 0 && p.Interval != installed {
+			installed = p.Interval
 			interval.Store(int64(p.Interval))
 		}
 	}
