@@ -106,7 +106,10 @@
 // its queue in DIR/<name>. A killed gateway or server restarted with the same flags carries
 // on from its queue or database: nothing confirmed is lost and nothing is stored twice.
 // Roles listen on loopback addresses only. The server writes DIR/server/status.json every
-// second; each role prints one JSON line when it ends.
+// second; each role prints one JSON line when it ends. Remote management in process mode:
+// sub-gateways serve DM with -dm-listen, agents poll the URLs given with -dm (one per
+// -gateways address), and the server issues its -dm command at -dm-at, sending it again to
+// gateway links that connect later until every device has answered.
 //
 // # Stress: the published experiment
 //
@@ -119,6 +122,19 @@
 // offered: what the agents could hand over in time), throughput, p50/p99 latency, and the
 // mean execution time per item of the PHD and DM modules at sub-gateway, main gateway and
 // server; a table, then one JSON line per run.
+//
+// # Scale
+//
+//	fullsystem scale [-agents 20000] [-procs 4] [-subs 4] [-mains 2] [-duration 30s] [-rate 0.2]
+//
+// starts the server, the main gateways, the sub-gateways and the agent processes as child
+// processes of its own, each role on its own loopback address (server 127.0.10.1, main
+// gateways 127.0.11.N, sub-gateways 127.0.12.N, agent processes connecting from
+// 127.0.13.N), since a process here may hold at most 20,000 open files and a source address
+// has about 28,000 ephemeral ports. Every agent keeps its own TCP connection. At the end it
+// waits until the server holds everything the agents sent, stops every process, and prints
+// sent, stored, duplicates, lost, the end-to-end rate and the peak resident memory of each
+// role, then one JSON line.
 //
 // # Concurrency
 //
