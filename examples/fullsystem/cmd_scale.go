@@ -249,7 +249,6 @@ func cmdScale(ctx context.Context, args []string, out io.Writer) error {
 			fmt.Fprintf(out, "t=%5.1fs stored=%d\n", time.Since(measureStart).Seconds(), st.Stored)
 		}
 	}
-	elapsed := time.Since(measureStart)
 	var sent, resent int64
 	for _, c := range agentProcs {
 		var r agentsResult
@@ -262,7 +261,13 @@ func cmdScale(ctx context.Context, args []string, out io.Writer) error {
 	deadline := time.Now().Add(2 * time.Minute)
 	for readStatus().Stored < sent && time.Now().Before(deadline) && ctx.Err() == nil {
 		time.Sleep(200 * time.Millisecond)
+		for _, c := range all {
+			c.sampleRSS()
+		}
 	}
+	// The end-to-end rate counts until the server held everything (status.json is written
+	// once a second, so this is up to a second late).
+	elapsed := time.Since(measureStart)
 	for i := len(all) - 1; i >= 0; i-- {
 		if all[i] != srv {
 			all[i].stop()
