@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 )
 
 // rows is what both database/sql and pgx give back from a query.
@@ -193,7 +194,7 @@ func getMeasurement(ctx context.Context, d db, st *statements, noDivision bool, 
 }
 
 func setLedger(ctx context.Context, d db, st *statements, id int64, index uint64) error {
-	n, err := d.exec(ctx, st.setLedger, id, int64(index))
+	n, err := d.exec(ctx, st.setLedger, int64(index), id)
 	if err != nil {
 		return fmt.Errorf("store: set ledger index of data %d: %w", id, err)
 	}
@@ -201,6 +202,34 @@ func setLedger(ctx context.Context, d db, st *statements, id int64, index uint64
 		return fmt.Errorf("%w: data %d", ErrNotFound, id)
 	}
 	return nil
+}
+
+func unledgered(ctx context.Context, d db, st *statements, after int64, limit int) ([]LedgerEntry, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	rs, closeRows, err := d.query(ctx, st.unledgered, after, int64(limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: unledgered after %d: %w", after, err)
+	}
+	defer closeRows()
+	var out []LedgerEntry
+	for rs.Next() {
+		var e LedgerEntry
+		var user, seq int64
+		var sys, digest []byte
+		if err := rs.Scan(&e.ID, &user, &sys, &seq, &digest); err != nil {
+			return nil, fmt.Errorf("store: unledgered after %d: %w", after, err)
+		}
+		e.User, e.Seq = uint64(user), uint64(seq)
+		copy(e.SystemID[:], sys)
+		copy(e.Digest[:], digest)
+		out = append(out, e)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("store: unledgered after %d: %w", after, err)
+	}
+	return out, nil
 }
 
 func putDevice(ctx context.Context, d db, st *statements, dev DeviceInfo) error {
@@ -305,6 +334,9 @@ func aggregate(ctx context.Context, d db, dl dialect, noDivision bool, q *Query,
 	ns, err := step.nanos()
 	if err != nil {
 		return nil, err
+	}
+	if q.Offset%time.Minute != 0 || q.Offset <= -24*time.Hour || q.Offset >= 24*time.Hour {
+		return nil, fmt.Errorf("store: aggregate: Query.Offset must be whole minutes within ±24h")
 	}
 	text, args := dl.aggregateSQL(noDivision, q, ns)
 	rs, closeRows, err := d.query(ctx, text, args...)

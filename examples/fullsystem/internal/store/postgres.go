@@ -26,6 +26,8 @@ type Postgres struct {
 	pool   *pgxpool.Pool
 	closed atomic.Bool
 
+	insertReturning string // DataInfo insert giving the new id
+
 	stored, dups, rejected atomic.Uint64
 }
 
@@ -55,6 +57,7 @@ func OpenPostgres(ctx context.Context, dsn string, cfg Config) (*Postgres, error
 		return nil, fmt.Errorf("store: postgres: %w", err)
 	}
 	p := &Postgres{cfg: cfg, st: pgDialect.statements(cfg.NoDivision), pool: pool}
+	p.insertReturning = p.st.insertData + ` RETURNING id`
 	if _, err := pool.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+cfg.Schema); err != nil {
 		var pe *pgconn.PgError
 		// Concurrent creators race on the catalog; the schema exists either way.
@@ -200,7 +203,7 @@ func (p *Postgres) writeTx(ctx context.Context, ps []prepared, order, idx []int,
 			if m.Ledgered {
 				ledger = int64(m.LedgerIndex)
 			}
-			b.Queue(p.st.insertData+` RETURNING id`, int64(m.User), m.SystemID[:], int64(m.Seq), int64(m.ConfigID), int64(pr.typ),
+			b.Queue(p.insertReturning, int64(m.User), m.SystemID[:], int64(m.Seq), int64(m.ConfigID), int64(pr.typ),
 				pr.measured, pr.received, now, m.Digest[:], ledger)
 		}
 		br := tx.SendBatch(ctx, b)
@@ -306,6 +309,14 @@ func (p *Postgres) SetLedgerIndex(ctx context.Context, id int64, index uint64) e
 		return ErrClosed
 	}
 	return setLedger(ctx, pgDB{p.pool}, &p.st, id, index)
+}
+
+// Unledgered implements Store.
+func (p *Postgres) Unledgered(ctx context.Context, after int64, limit int) ([]LedgerEntry, error) {
+	if p.closed.Load() {
+		return nil, ErrClosed
+	}
+	return unledgered(ctx, pgDB{p.pool}, &p.st, after, limit)
 }
 
 // PutDevice implements Store.

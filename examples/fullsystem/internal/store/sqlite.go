@@ -35,9 +35,14 @@ type SQLite struct {
 	stored, dups, rejected atomic.Uint64
 }
 
+// maxObsRows is the most observation rows one prepared INSERT writes.
+const maxObsRows = 8
+
 type sqliteStmts struct {
 	insertData, selectID, upsertDevice, insertMap *sql.Stmt
-	insertObs                                     [TypeOther + 1]*sql.Stmt
+	// insertObs[t][n] inserts n observation rows of type t (all types share the table
+	// without division).
+	insertObs [TypeOther + 1][maxObsRows + 1]*sql.Stmt
 }
 
 // writeReq is one Put or PutBatch handed to the writer goroutine.
@@ -120,8 +125,14 @@ func (s *SQLite) init(ctx context.Context) error {
 		return err
 	}
 	for t := TypeUnknown; t <= TypeOther; t++ {
-		if s.stmts.insertObs[t], err = prep(s.st.insertObs[t]); err != nil {
-			return err
+		if s.cfg.NoDivision && t != TypeUnknown || !s.cfg.NoDivision && t == TypeUnknown {
+			continue
+		}
+		for n := 1; n <= maxObsRows; n++ {
+			q := sqliteDialect.insertObsRows(driTable(s.cfg.NoDivision, t), n)
+			if s.stmts.insertObs[t][n], err = prep(q); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -269,7 +280,8 @@ func (s *SQLite) writeTx(group []*writeReq) (err error) {
 	}()
 	insData := tx.StmtContext(ctx, s.stmts.insertData)
 	selID := tx.StmtContext(ctx, s.stmts.selectID)
-	var insObs [TypeOther + 1]*sql.Stmt
+	var insObs [TypeOther + 1][maxObsRows + 1]*sql.Stmt
+	args := make([]any, 0, 7*maxObsRows)
 	now := s.cfg.now().UnixNano()
 	devs := map[devKey]*DeviceInfo{}
 	for _, r := range group {
@@ -301,12 +313,17 @@ func (s *SQLite) writeTx(group []*writeReq) (err error) {
 			if s.cfg.NoDivision {
 				t = TypeUnknown
 			}
-			if insObs[t] == nil {
-				insObs[t] = tx.StmtContext(ctx, s.stmts.insertObs[t])
-			}
-			for j := range m.Observations {
-				o := &m.Observations[j]
-				if _, err := insObs[t].ExecContext(ctx, res.ID, j, int64(o.Metric), int64(o.Unit), o.Value, o.Float, p.obsTime[j]); err != nil {
+			for j := 0; j < len(m.Observations); j += maxObsRows {
+				n := min(maxObsRows, len(m.Observations)-j)
+				if insObs[t][n] == nil {
+					insObs[t][n] = tx.StmtContext(ctx, s.stmts.insertObs[t][n])
+				}
+				args = args[:0]
+				for k := j; k < j+n; k++ {
+					o := &m.Observations[k]
+					args = append(args, res.ID, int64(k), int64(o.Metric), int64(o.Unit), o.Value, o.Float, p.obsTime[k])
+				}
+				if _, err := insObs[t][n].ExecContext(ctx, args...); err != nil {
 					return s.fail(err, m)
 				}
 			}
@@ -410,6 +427,14 @@ func (s *SQLite) SetLedgerIndex(ctx context.Context, id int64, index uint64) err
 		return ErrClosed
 	}
 	return setLedger(ctx, sqlDB{s.w}, &s.st, id, index)
+}
+
+// Unledgered implements Store.
+func (s *SQLite) Unledgered(ctx context.Context, after int64, limit int) ([]LedgerEntry, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	return unledgered(ctx, sqlDB{s.r}, &s.st, after, limit)
 }
 
 // PutDevice implements Store.

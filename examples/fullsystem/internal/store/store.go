@@ -47,6 +47,10 @@ type Store interface {
 	Get(ctx context.Context, user uint64, systemID [8]byte, seq uint64) (*Measurement, error)
 	// SetLedgerIndex records the ledger index of the measurement with DataInfo id id.
 	SetLedgerIndex(ctx context.Context, id int64, index uint64) error
+	// Unledgered returns up to limit measurements with an id above after that have no
+	// ledger index yet, in id order: what a server that stopped between storing and
+	// appending to the ledger still has to append.
+	Unledgered(ctx context.Context, after int64, limit int) ([]LedgerEntry, error)
 	// PutDevice inserts or updates a device's information and maps it to d.User.
 	// FirstSeen only moves earlier and LastSeen only later; an empty Model keeps the
 	// stored one.
@@ -60,7 +64,7 @@ type Store interface {
 	// Query returns the observations of q.User selected by q, ordered by time.
 	Query(ctx context.Context, q Query) ([]Row, error)
 	// Aggregate returns min/max/mean/count of the observations selected by q per metric,
-	// unit and UTC hour or day, ordered by bucket start, metric and unit.
+	// unit and hour or day (of UTC+q.Offset), ordered by bucket start, metric and unit.
 	Aggregate(ctx context.Context, q Query, step Step) ([]Bucket, error)
 	// Stats returns the counters since the store was opened.
 	Stats() Stats
@@ -235,6 +239,15 @@ type PutResult struct {
 	Err       error // nil, ErrDuplicate, or an ErrInvalid error
 }
 
+// LedgerEntry is a stored measurement still to be appended to the ledger.
+type LedgerEntry struct {
+	ID       int64 // DataInfo id
+	User     uint64
+	SystemID [8]byte
+	Seq      uint64
+	Digest   [32]byte
+}
+
 // DeviceInfo is a DeviceInfo row.
 type DeviceInfo struct {
 	SystemID  [8]byte
@@ -254,6 +267,10 @@ type Query struct {
 	From     time.Time // observations at or after From; zero: no lower bound
 	To       time.Time // observations before To; zero: no upper bound
 	Limit    int       // Query only: at most this many rows; 0 means 100000
+	// Offset is, for Aggregate only, the viewer's offset from UTC: buckets start at whole
+	// hours or days of UTC+Offset (9*time.Hour for a viewer in Seoul). Whole minutes,
+	// within ±24 hours.
+	Offset time.Duration
 }
 
 // Row is one observation returned by Query.
@@ -269,7 +286,7 @@ type Row struct {
 // Step is the width of an aggregate bucket.
 type Step uint8
 
-// The aggregate steps; buckets start at whole UTC hours or days.
+// The aggregate steps; buckets start at whole hours or days of UTC+Query.Offset.
 const (
 	StepHour Step = iota + 1
 	StepDay
@@ -296,7 +313,7 @@ func (s Step) nanos() (int64, error) {
 
 // Bucket is one aggregate of Aggregate.
 type Bucket struct {
-	Start  time.Time // UTC start of the hour or day
+	Start  time.Time // start of the hour or day (a UTC time; midnight of UTC+Offset for days)
 	Metric uint32
 	Unit   uint16
 	Min    float64
@@ -305,7 +322,9 @@ type Bucket struct {
 	Count  int64
 }
 
-// Stats counts what a store did since it was opened.
+// Stats counts what a store did since it was opened. A write whose caller's context ended
+// during the commit may go uncounted although it committed (its retry then counts as a
+// duplicate).
 type Stats struct {
 	Stored     uint64 // measurements written
 	Duplicates uint64 // repeats refused with ErrDuplicate
@@ -357,6 +376,10 @@ func prepare(m *Measurement) (prepared, error) {
 	if m == nil {
 		return prepared{}, fmt.Errorf("%w: nil measurement", ErrInvalid)
 	}
+	// Work on a copy: the SQLite writer may still read it after a cancelled Put returned.
+	cp := *m
+	cp.Observations = append([]Observation(nil), m.Observations...)
+	m = &cp
 	if m.SystemID == ([8]byte{}) {
 		return prepared{}, fmt.Errorf("%w: SystemID is zero", ErrInvalid)
 	}

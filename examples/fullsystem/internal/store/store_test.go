@@ -2,9 +2,11 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -162,4 +164,74 @@ func TestOpenDispatch(t *testing.T) {
 	require.NoError(t, s.Close())
 	_, err = os.Stat(p)
 	assert.NoError(t, err)
+}
+
+func TestSQLiteSchemaTooNew(t *testing.T) {
+	ctx := context.Background()
+	p := filepath.Join(t.TempDir(), "s.db")
+	s, err := store.OpenSQLite(ctx, p, store.Config{})
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	d, err := sql.Open("sqlite", p)
+	require.NoError(t, err)
+	_, err = d.Exec(`INSERT INTO schema_version (version, applied_at) VALUES (99, 0)`)
+	require.NoError(t, err)
+	require.NoError(t, d.Close())
+	_, err = store.OpenSQLite(ctx, p, store.Config{})
+	assert.ErrorIs(t, err, store.ErrSchemaVersion)
+}
+
+// TestSQLiteTwoWriters opens the same file twice, as two processes would: both write
+// overlapping measurements and each is stored once.
+func TestSQLiteTwoWriters(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "shared.db")
+	testTwoStores(t, func() store.Store {
+		s, err := store.OpenSQLite(context.Background(), p, store.Config{})
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+// TestPostgresTwoPools opens the same schema through two pools, as two server processes
+// would.
+func TestPostgresTwoPools(t *testing.T) {
+	dsn := pgDSN(t)
+	schema := pgSchemas(t, dsn)("twopools")
+	testTwoStores(t, func() store.Store {
+		s, err := store.OpenPostgres(context.Background(), dsn, store.Config{Schema: schema})
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+func testTwoStores(t *testing.T, open func() store.Store) {
+	a, b := open(), open()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for i, s := range []store.Store{a, b, a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for seq := uint64(1); seq <= 200; seq += 10 {
+				var ms []*store.Measurement
+				for k := range uint64(10) {
+					ms = append(ms, storetest.BP(uint64(i%2), 1, seq+k))
+					ms = append(ms, storetest.BP(7, 2, seq+k)) // shared by all four
+				}
+				if _, err := s.PutBatch(ctx, ms); err != nil {
+					t.Errorf("writer %d: %v", i, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	n, err := a.Count(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(3*200), n)
+	sa, sb := a.Stats(), b.Stats()
+	assert.Equal(t, uint64(3*200), sa.Stored+sb.Stored, "each measurement stored once")
+	assert.Equal(t, uint64(4*400-3*200), sa.Duplicates+sb.Duplicates)
 }
