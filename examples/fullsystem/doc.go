@@ -86,6 +86,7 @@
 //	-data DIR           data directory (default: a temporary directory, removed at the end)
 //	-batch, -batch-interval, -window   integrated messages: entries, gathering time, window
 //	-division=false     one shared DataReportingInfo table instead of one per PHD type
+//	-db postgres://...  store on PostgreSQL instead of SQLite
 //	-fallers N, -accel-hz HZ, -response-timeout D, -svm-window N   analytics
 //	-dm "Replace ./PHD/Measurement/Interval 2 bp", -dm-at D, -dm-poll D   remote management
 //	-v                  log every notable event

@@ -59,6 +59,7 @@ func cmdAll(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.Batch, "batch", 200, "most entries per integrated message")
 	fs.DurationVar(&o.BatchInterval, "batch-interval", 20*time.Millisecond, "how long a gateway gathers entries for one integrated message")
 	fs.IntVar(&o.Window, "window", 4, "most unacknowledged integrated messages per link")
+	fs.StringVar(&o.DSN, "db", "", "server store: empty for SQLite in the data directory, or a postgres:// URL")
 	division := fs.Bool("division", true, "one DataReportingInfo table per PHD type (database division)")
 	fs.IntVar(&o.BLE, "ble", 10, "Bluetooth blood pressure cuffs (fake peripherals) bridged into the sub-gateways")
 	fs.StringVar(&o.DM, "dm", "Replace ./PHD/Measurement/Interval 2 bp", "OMA DM command the server issues to every device of a kind (\"Replace|Add URI VALUE KIND\" or \"Delete URI KIND\"; empty for none)")

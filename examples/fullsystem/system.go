@@ -59,6 +59,9 @@ type options struct {
 	DM     string
 	DMAt   time.Duration
 	DMPoll time.Duration
+	// DSN selects the server's store: empty for SQLite in the data directory, or a
+	// postgres:// URL.
+	DSN string
 	// Keys, when not nil, is the key directory to use instead of loading one from Data.
 	Keys *keys.Dir
 	// WriteThrough turns the gateways' delayed write of their DM mirrors off.
@@ -193,7 +196,7 @@ func runSystem(ctx context.Context, o options) (*result, error) {
 		return nil, err
 	}
 	srv, err := server.New(ctx, server.Config{
-		Dir: filepath.Join(o.Data, "server"), Keys: kd, TLS: srvTLS, Counters: counters,
+		Dir: filepath.Join(o.Data, "server"), DSN: o.DSN, Keys: kd, TLS: srvTLS, Counters: counters,
 		Store: store.Config{NoDivision: o.NoDivision}, OnMeasurement: an.Measurement, Logf: o.Logf,
 	})
 	if err != nil {
