@@ -114,6 +114,7 @@ func printSummary(out io.Writer, o *options, r *result) {
 	row("  of which BLE cuffs", r.BLE)
 	row("stored (new at the server)", r.Summary.Stored)
 	row("rows in DataInfo", r.DBCount)
+	row("in the sub-gateways' local stores", r.LocalStored)
 	row("ledger entries", r.LedgerLen)
 	row("duplicates (refused by the store)", r.Summary.Duplicates)
 	row("resent by agents", r.Resent)

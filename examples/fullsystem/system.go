@@ -110,8 +110,10 @@ type result struct {
 	Batches   int64
 	LedgerLen uint64
 	DBCount   int64
-	BLE       int64 // measurements of BLE cuffs (in Sent)
-	DM        []server.DMCommand
+	// LocalStored counts the measurements in the sub-gateways' local stores.
+	LocalStored int64
+	BLE         int64 // measurements of BLE cuffs (in Sent)
+	DM          []server.DMCommand
 	// FallerUsers are the users whose wrist agent played a fall trace.
 	FallerUsers []uint64
 	Analytics   analytics.Report
@@ -445,6 +447,15 @@ run:
 		return nil, err
 	}
 	res.DBCount = n
+	if len(gws) > 0 {
+		for _, g := range gws[0] {
+			if l := g.Local(); l != nil {
+				if c, err := l.Count(context.Background()); err == nil {
+					res.LocalStored += c
+				}
+			}
+		}
+	}
 	res.LedgerLen = srvLedgerSize(srv)
 	res.Elapsed = elapsed
 	res.Summary = counters.Summarize(counters.Stored.Load(), elapsed)

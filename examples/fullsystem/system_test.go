@@ -31,6 +31,9 @@ func TestEndToEnd(t *testing.T) {
 	if r.LedgerLen != uint64(r.DBCount) {
 		t.Errorf("ledger holds %d entries for %d measurements", r.LedgerLen, r.DBCount)
 	}
+	if r.LocalStored != s.Sent {
+		t.Errorf("sub-gateways' local stores hold %d measurements, want %d", r.LocalStored, s.Sent)
+	}
 	if r.BLE < 3 {
 		t.Errorf("%d measurements from 3 BLE cuffs in 3 s, want at least 3", r.BLE)
 	}

@@ -32,6 +32,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +43,7 @@ import (
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/metrics"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/phd"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/queue"
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/store"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/wire"
 	"github.com/phdkit/phdkit/ieee11073"
 )
@@ -69,6 +71,12 @@ type Config struct {
 	// gateway serves agents, MainPHD and MainDM otherwise); nil means counters of the
 	// gateway's own.
 	Counters *metrics.Counters
+	// NoLocalStore turns off the gateway's own store: by default a gateway that serves
+	// agents keeps every measurement it takes in a local SQLite database (Dir/local.db), its
+	// observations in one table per PHD type (classified by Config ID) and its devices by
+	// System ID, as the published gateways do. The durable queue, not this store, is what
+	// makes a confirmation safe, so it commits without waiting for the disk.
+	NoLocalStore bool
 	// WriteThrough makes the DM mirror tree write every change to disk before the
 	// operation returns; by default changes are written back later (delayed write).
 	WriteThrough bool
@@ -86,6 +94,7 @@ type Gateway struct {
 	maxAge  time.Duration
 	taken   atomic.Int64 // measurements taken from agents
 	fwd     atomic.Int64 // entries acknowledged upward
+	local   store.Store  // nil until ServeAgents, or with NoLocalStore
 	closeMu sync.Mutex
 	closed  bool
 	edge    atomic.Bool // serves agents: DM commands are for its devices
@@ -160,10 +169,31 @@ func (g *Gateway) Taken() (taken, forwarded int64) { return g.taken.Load(), g.fw
 // Pending returns the entries waiting in the queue.
 func (g *Gateway) Pending() int { return g.q.Len() }
 
-// ServeAgents serves 20601 agents on l until Close.
+// ServeAgents serves 20601 agents on l until Close. It opens the gateway's local store
+// first (see Config.NoLocalStore).
 func (g *Gateway) ServeAgents(l net.Listener) error {
 	g.edge.Store(true)
+	if !g.cfg.NoLocalStore {
+		g.closeMu.Lock()
+		if g.local == nil && !g.closed {
+			st, err := store.OpenSQLite(context.Background(), filepath.Join(g.cfg.Dir, "local.db"), store.Config{RelaxedSync: true})
+			if err != nil {
+				g.closeMu.Unlock()
+				l.Close()
+				return fmt.Errorf("gateway %s: local store: %w", g.cfg.Name, err)
+			}
+			g.local = st
+		}
+		g.closeMu.Unlock()
+	}
 	return g.mgr.Serve(l)
+}
+
+// Local returns the gateway's local store, or nil.
+func (g *Gateway) Local() store.Store {
+	g.closeMu.Lock()
+	defer g.closeMu.Unlock()
+	return g.local
 }
 
 // ServeLinks serves the links of lower gateways on l until Close.
@@ -206,14 +236,25 @@ func (g *Gateway) onEventReport(info *ieee11073.AssociationInfo, ev *ieee11073.E
 	now := time.Now()
 	defer g.cfg.Counters.SubPHD.Since(1, now)
 	v := verifier{keys: g.cfg.Keys, maxAge: g.maxAge}
-	_, plain, err := v.verify(ev.Info, info.SystemID, now)
+	h, plain, err := v.verify(ev.Info, info.SystemID, now)
 	if err != nil {
 		g.cfg.Counters.Rejected.Add(1)
 		return err
 	}
-	if _, err := phd.Decode(nil, info.ConfigID, plain); err != nil {
+	obs, err := phd.Decode(nil, info.ConfigID, plain)
+	if err != nil {
 		g.cfg.Counters.Rejected.Add(1)
 		return err
+	}
+	if local := g.Local(); local != nil {
+		m, _, err := phd.Measurement(h, info.SystemID, info.ConfigID, now, ev.Info, obs)
+		if err != nil {
+			g.cfg.Counters.Rejected.Add(1)
+			return err
+		}
+		if _, err := local.Put(context.Background(), m); err != nil && !errors.Is(err, store.ErrDuplicate) {
+			return err
+		}
 	}
 	e := wire.Entry{Origin: info.SystemID, ConfigID: uint16(info.ConfigID), Received: now.UnixNano(), Hops: 1, Body: ev.Info}
 	if _, err := g.q.Append(context.Background(), encodeEntry(nil, wire.KindMeasurements, &e)); err != nil {
@@ -459,5 +500,9 @@ func (g *Gateway) Close() error {
 	err4 := g.dm.Shutdown(sctx)
 	err5 := g.mirror.Close()
 	err3 := g.q.Close()
-	return errors.Join(err1, err2, err3, err4, err5)
+	var err6 error
+	if g.local != nil {
+		err6 = g.local.Close()
+	}
+	return errors.Join(err1, err2, err3, err4, err5, err6)
 }

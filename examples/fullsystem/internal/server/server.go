@@ -14,7 +14,6 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -333,28 +332,11 @@ func (s *Server) verify(e *wire.Entry, now time.Time, obs *[]ieee11073.Observati
 		return nil, err
 	}
 	s.sawDevice(e.Origin, kind)
-	it := &item{kind: kind}
-	it.m = store.Measurement{
-		User: h.User, SystemID: e.Origin, ConfigID: e.ConfigID, Type: storeType(kind),
-		Model: "phdkit-sim-" + kind.String(), Seq: h.Seq, Measured: h.Time, Received: time.Unix(0, e.Received),
-		Digest: sha256.Sum256(e.Body),
+	m, values, err := phd.Measurement(h, e.Origin, ieee11073.ConfigID(e.ConfigID), time.Unix(0, e.Received), e.Body, *obs)
+	if err != nil {
+		return nil, err
 	}
-	for i := range *obs {
-		v, err := phd.ValueOf(&(*obs)[i])
-		if err != nil {
-			return nil, err
-		}
-		at := v.Time
-		if at.IsZero() {
-			at = h.Time
-		}
-		o, err := store.NewObservation(v.Metric, v.Unit, v.Text, at)
-		if err != nil {
-			return nil, err
-		}
-		it.m.Observations = append(it.m.Observations, o)
-		it.values = append(it.values, v)
-	}
+	it := &item{kind: kind, m: *m, values: values}
 	return it, nil
 }
 
@@ -364,24 +346,6 @@ func deviceOf(id [8]byte) uint64 {
 		d = d<<8 | uint64(b)
 	}
 	return d
-}
-
-func storeType(k phd.Kind) store.PHDType {
-	switch k {
-	case phd.KindBP:
-		return store.TypeBP
-	case phd.KindThermo:
-		return store.TypeThermo
-	case phd.KindScale:
-		return store.TypeScale
-	case phd.KindGlucose:
-		return store.TypeGlucose
-	case phd.KindOximeter:
-		return store.TypeOximeter
-	case phd.KindWrist:
-		return store.TypeWrist
-	}
-	return store.TypeOther
 }
 
 // Close stops serving and closes the ledger and the store.
