@@ -23,7 +23,9 @@
 //     list, after any failure.
 //
 //   - A sub-gateway is a 20601 manager. It verifies each sealed report (key directory,
-//     BM-signature), checks the inner report against the agent's configuration, appends it
+//     BM-signature), checks the inner report against the agent's configuration, keeps the
+//     measurement in its local store (SQLite, one table per PHD type, devices by System
+//     ID), appends it
 //     with its origin (system id, config id, arrival time) to its durable queue (group
 //     commit, fsync) and only then confirms. A forwarder packs queued entries into
 //     integrated messages (internal/wire: one extended 20601 APDU per batch) sent upward
@@ -36,7 +38,8 @@
 //     published DataInfo, DataReportingInfo per PHD type, DeviceInfo and Mapping tables)
 //     idempotently by (user, device, bmsig sequence number), appends the SHA-256 of the
 //     sealed message to the ledger (ledger/filestore), records the ledger index, hands the
-//     measurement to the analytics, and acknowledges the batch.
+//     measurement to the analytics, and acknowledges the batch. At the end of a run a few
+//     stored measurements' ledger inclusion is proved against a signed checkpoint.
 //
 //   - Analytics: one fall.Detector per user fed with the wrist sensors' acceleration (20 Hz
 //     bursts, one per report); a fusion.Engine per user with the latest vitals and notifiers

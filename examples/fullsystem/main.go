@@ -116,6 +116,7 @@ func printSummary(out io.Writer, o *options, r *result) {
 	row("rows in DataInfo", r.DBCount)
 	row("in the sub-gateways' local stores", r.LocalStored)
 	row("ledger entries", r.LedgerLen)
+	row("ledger inclusion proofs verified", r.Proved)
 	row("duplicates (refused by the store)", r.Summary.Duplicates)
 	row("resent by agents", r.Resent)
 	row("rejected (verification)", r.Rejected)

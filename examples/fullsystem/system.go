@@ -110,6 +110,8 @@ type result struct {
 	Batches   int64
 	LedgerLen uint64
 	DBCount   int64
+	// Proved counts the stored measurements whose ledger inclusion was proved.
+	Proved int
 	// LocalStored counts the measurements in the sub-gateways' local stores.
 	LocalStored int64
 	BLE         int64 // measurements of BLE cuffs (in Sent)
@@ -447,6 +449,19 @@ run:
 		return nil, err
 	}
 	res.DBCount = n
+	// Prove a few stored measurements' inclusion in the ledger.
+	for u := uint64(1); u <= 3 && int(u) <= kd.Len(); u++ {
+		rows, err := srv.Store().Query(context.Background(), store.Query{User: u, Limit: 5})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			if _, err := srv.ProveStored(context.Background(), r.User, r.SystemID, r.Seq); err != nil {
+				return nil, fmt.Errorf("ledger proof of %d/%x/%d: %w", r.User, r.SystemID, r.Seq, err)
+			}
+			res.Proved++
+		}
+	}
 	if len(gws) > 0 {
 		for _, g := range gws[0] {
 			if l := g.Local(); l != nil {

@@ -31,6 +31,9 @@ func TestEndToEnd(t *testing.T) {
 	if r.LedgerLen != uint64(r.DBCount) {
 		t.Errorf("ledger holds %d entries for %d measurements", r.LedgerLen, r.DBCount)
 	}
+	if r.Proved == 0 {
+		t.Error("no stored measurement's ledger inclusion was proved")
+	}
 	if r.LocalStored != s.Sent {
 		t.Errorf("sub-gateways' local stores hold %d measurements, want %d", r.LocalStored, s.Sent)
 	}

@@ -357,3 +357,25 @@ func (s *Server) Close() error {
 	})
 	return s.err
 }
+
+// ProveStored checks that the stored measurement (user, device, seq) is in the ledger: it
+// fetches the latest signed checkpoint and an inclusion proof for the measurement's ledger
+// index, and verifies the proof against the checkpoint's root with the stored digest.
+func (s *Server) ProveStored(ctx context.Context, user uint64, systemID [8]byte, seq uint64) (ledger.Checkpoint, error) {
+	m, err := s.st.Get(ctx, user, systemID, seq)
+	if err != nil {
+		return ledger.Checkpoint{}, err
+	}
+	if !m.Ledgered {
+		return ledger.Checkpoint{}, fmt.Errorf("server: measurement %d/%x/%d has no ledger index", user, systemID, seq)
+	}
+	cp, err := s.led.Checkpoint(ctx)
+	if err != nil {
+		return ledger.Checkpoint{}, err
+	}
+	p, err := s.led.InclusionProof(ctx, m.LedgerIndex, cp.Size)
+	if err != nil {
+		return cp.Checkpoint, err
+	}
+	return cp.Checkpoint, p.Verify(m.Digest, cp.Root)
+}
