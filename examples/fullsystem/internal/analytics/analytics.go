@@ -124,6 +124,7 @@ type notifier struct {
 	user  uint64
 }
 
+// Notify counts the notice and logs it.
 func (n notifier) Notify(_ context.Context, no fusion.Notice) error {
 	n.a.notices[n.party].Add(1)
 	n.a.cfg.Logf("alarm %d of user %d: %v to %v: stage %v, %s", no.AlarmID, n.user, no.Kind, n.party, no.Stage, no.Reason)

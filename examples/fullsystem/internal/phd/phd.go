@@ -49,6 +49,7 @@ const NumKinds = int(numKinds)
 
 var kindNames = [...]string{"bp", "thermo", "scale", "glucose", "oximeter", "wrist"}
 
+// String returns the kind's name: bp, thermo, scale, glucose, oximeter or wrist.
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]
