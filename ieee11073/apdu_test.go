@@ -130,3 +130,19 @@ func TestVectorsBad(t *testing.T) {
 		t.Fatalf("saw %d BAD_ vectors, want %d", seen, len(want))
 	}
 }
+
+// TestMessageChoiceOutOfTable checks choices whose index lies past the name table (a rorj
+// high byte with a low byte above 0), which a fuzzer found panicking in Known and String.
+func TestMessageChoiceOutOfTable(t *testing.T) {
+	for _, m := range []MessageChoice{0x0401, 0x0407, 0x0308, 0x0500, 0xFFFF} {
+		if m.Known() || m.IsInvoke() {
+			t.Errorf("MessageChoice(%#04x).Known() = true", uint16(m))
+		}
+		if s := m.String(); s == "" {
+			t.Errorf("MessageChoice(%#04x).String() is empty", uint16(m))
+		}
+	}
+	if !MessageRORJ.Known() {
+		t.Error("MessageRORJ is not known")
+	}
+}

@@ -56,7 +56,7 @@ const (
 // messageIndex maps a MessageChoice to a small index: high byte × 8 + low byte.
 func messageIndex(m MessageChoice) int {
 	hi, lo := int(m>>8), int(m&0xFF)
-	if lo > 7 || hi*8+lo >= len(messageNames) {
+	if hi > 4 || lo > 7 || hi*8+lo >= len(messageNames) {
 		return -1
 	}
 	return hi*8 + lo

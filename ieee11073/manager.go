@@ -63,6 +63,15 @@ type ManagerConfig struct {
 	// during the call. A non-nil error withholds the confirmation: the association is
 	// aborted, so the agent knows the report was not taken.
 	OnObservations func(info *AssociationInfo, report *EventReportArgument, obs []Observation) error
+	// OnEventReport, when not nil, is called instead of OnObservations with every event
+	// report received in Operating whose event type the package does not turn into
+	// observations (ErrUnsupportedReport: a manufacturer-specific event type from the
+	// private range 0xF000-0xFFFF, for instance), before a confirmed report is answered.
+	// report.Info holds the event-info as received; report is valid only during the call. A
+	// non-nil error withholds the confirmation as for OnObservations. When OnEventReport is
+	// nil, such a report aborts the association if OnObservations is set and is confirmed
+	// otherwise.
+	OnEventReport func(info *AssociationInfo, report *EventReportArgument) error
 	// OnDisassociate, when not nil, is called when an association ends: err is nil after a
 	// normal release and describes the cause otherwise (ErrAssociationAborted, a
 	// *DecodeError, ErrAPDUTooLarge, a transport error).
@@ -806,7 +815,7 @@ func (c *managerConn) handleReport() {
 	d := &c.in.PRST
 	ev := &d.EventReport
 	c.info.Reports++
-	if h := c.m.cfg.OnObservations; h != nil {
+	if hObs, hEv := c.m.cfg.OnObservations, c.m.cfg.OnEventReport; hObs != nil || hEv != nil {
 		var err error
 		c.obs, err = c.info.Config.Observations(c.obs[:0], ev)
 		if errors.Is(err, ErrUnknownHandle) {
@@ -814,8 +823,13 @@ func (c *managerConn) handleReport() {
 			c.info.UnknownObjects += dropUnknownHandles(c.info.Config, &ev.Report)
 			c.obs, err = c.info.Config.Observations(c.obs[:0], ev)
 		}
-		if err == nil {
-			err = h(&c.info, ev, c.obs)
+		switch {
+		case errors.Is(err, ErrUnsupportedReport) && hEv != nil:
+			err = hEv(&c.info, ev)
+		case hObs == nil:
+			err = nil // no observation hook: nothing to deliver
+		case err == nil:
+			err = hObs(&c.info, ev, c.obs)
 		}
 		if err != nil {
 			c.abortLater = err

@@ -620,3 +620,52 @@ func TestManagerContextCancel(t *testing.T) {
 		t.Errorf("association ended with %v", err)
 	}
 }
+
+// TestManagerPrivateEventReport checks that a manufacturer-specific event type reaches
+// OnEventReport with its event-info, that the hook's error withholds the confirmation, and
+// that standard reports still go to OnObservations.
+func TestManagerPrivateEventReport(t *testing.T) {
+	const private OID = 0xF001
+	var mu sync.Mutex
+	var infos [][]byte
+	var standard int
+	_, addr := testManager(t, ManagerConfig{
+		OnObservations: func(*AssociationInfo, *EventReportArgument, []Observation) error {
+			mu.Lock()
+			defer mu.Unlock()
+			standard++
+			return nil
+		},
+		OnEventReport: func(info *AssociationInfo, ev *EventReportArgument) error {
+			if ev.EventType != private {
+				return errors.New("unexpected event type")
+			}
+			if bytes.Equal(ev.Info, []byte("refuse")) {
+				return errors.New("refused")
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			infos = append(infos, bytes.Clone(ev.Info))
+			return nil
+		},
+	})
+	ctx := context.Background()
+	a := dialAgent(t, addr, AgentConfig{})
+	if err := a.Associate(ctx); err != nil {
+		t.Fatalf("Associate: %v", err)
+	}
+	if err := a.SendReport(ctx, &EventReportArgument{EventType: private, Info: []byte("sealed")}, true); err != nil {
+		t.Fatalf("private report: %v", err)
+	}
+	if err := a.SendReport(ctx, bpReport(120, 80, 93, 60), true); err != nil {
+		t.Fatalf("standard report: %v", err)
+	}
+	mu.Lock()
+	if len(infos) != 1 || string(infos[0]) != "sealed" || standard != 1 {
+		t.Errorf("hooks saw private %q and %d standard reports, want [sealed] and 1", infos, standard)
+	}
+	mu.Unlock()
+	if err := a.SendReport(ctx, &EventReportArgument{EventType: private, Info: []byte("refuse")}, true); err == nil {
+		t.Errorf("refused private report was confirmed")
+	}
+}
