@@ -51,14 +51,14 @@ func (g *Gateway) initDM() error {
 	g.delivered = make(map[string]struct{})
 	g.lower = make(map[*wire.Conn]struct{})
 	g.dm.Auth = omadm.AuthMD5
-	g.dm.Credentials = func(device, user string) (string, bool) {
-		if user != device {
-			return "", false
+	g.dm.Credentials = func(device, user string) (string, string, bool) {
+		if user != "" && user != device {
+			return "", "", false
 		}
 		if _, ok := dm.SystemIDOf(device); !ok {
-			return "", false
+			return "", "", false
 		}
-		return dm.Password(g.cfg.Keys.DMSecret, device), true
+		return device, dm.Password(g.cfg.Keys.DMSecret, device), true
 	}
 	g.dm.OnSession = g.onDMSession
 	g.dm.IdleTimeout = 30 * time.Second

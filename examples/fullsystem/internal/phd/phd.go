@@ -128,7 +128,7 @@ func Report(cfg *ieee11073.Configuration, obs []ieee11073.Observation, reportNo 
 	for i := 0; i < len(obs); {
 		obj := cfg.Object(obs[i].Handle)
 		if obj == nil {
-			return nil, fmt.Errorf("%w: configuration %#04x has no object %d", ieee11073.ErrObservationLayout, uint16(cfg.ID), obs[i].Handle)
+			return nil, fmt.Errorf("%w: configuration %#04x has no object %d", ieee11073.ErrUnknownHandle, uint16(cfg.ID), obs[i].Handle)
 		}
 		n := max(len(obj.PhysioList), 1)
 		if i+n > len(obs) {
