@@ -130,6 +130,7 @@ func TestTornTails(t *testing.T) {
 		{"torn record before zeros", filestore.EntriesFile, func(b []byte) []byte { return append(append(b, 7, 7, 7), make([]byte, 10*rec)...) }, 200, rec},
 		{"bad checksum in the last entry", filestore.EntriesFile, func(b []byte) []byte { b[len(b)-1] ^= 1; return b }, 199, rec},
 		{"last group lost its middle", filestore.EntriesFile, func(b []byte) []byte { b[len(b)-3*rec] ^= 1; return b }, 197, 3 * rec},
+		{"unsynced node flipped", filestore.NodesFile, func(b []byte) []byte { b[16+32*tree.PostOrder(2, 37)+5] ^= 1; return b }, 200, 0},
 		{"node file short", filestore.NodesFile, func(b []byte) []byte { return b[:len(b)-100] }, 200, 0},
 		{"node tail garbage", filestore.NodesFile, func(b []byte) []byte { b[len(b)-1] ^= 0xff; return append(b, 1, 2, 3) }, 200, 0},
 	}

@@ -47,7 +47,7 @@ type Config struct {
 // Recovery reports what Open found and repaired.
 type Recovery struct {
 	Entries        uint64 // durable entries after recovery
-	TornEntries    int64  // bytes cut from the entry log's tail
+	TornEntries    int64  // bytes of torn records cleared from the entry log's tail
 	TornBlocks     int64  // bytes cut from the block log's tail
 	RebuiltNodes   uint64 // leaves whose nodes were recomputed from the entry log
 	VerifiedLeaves uint64 // leaves whose stored nodes were recomputed and matched

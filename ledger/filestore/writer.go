@@ -43,7 +43,7 @@ const maxLinger = 250 * time.Microsecond
 const (
 	minPrealloc = 1 << 20
 	maxPrealloc = 64 << 20
-	zeroBuf     = 1 << 20
+	zeroBuf     = 64 << 10
 )
 
 // writer is the state owned by the write loop goroutine.
