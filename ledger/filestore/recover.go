@@ -106,7 +106,7 @@ func (s *Store) recoverEntries() (n uint64, alloc int64, err error) {
 		if _, err := io.ReadFull(r, rec[:]); err != nil {
 			return 0, 0, fmt.Errorf("ledger: reading %s: %w", EntriesFile, err)
 		}
-		zero := zeroRecord(rec[:])
+		zero := rec == [entryRecLen]byte{}
 		if good < nrec && zero {
 			continue
 		}
