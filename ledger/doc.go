@@ -101,13 +101,21 @@
 //	BenchmarkSHA256Baseline1M    217 ms CPU  (the same 1,999,999 hashes, nothing stored): ratio 1.24
 //	BenchmarkInclusionProof      7.0 µs CPU to generate and verify at 1M leaves; 2.9 µs to verify
 //	BenchmarkConsistencyProof    7.3 µs CPU to generate and verify at 1M leaves; 4.5 µs to verify
-//	BenchmarkDurableAppend       1 writer: 759/s; 16 writers: 5,465/s (14.9 per fsync);
-//	                             256 writers: 64,980/s (185 per fsync)
+//	BenchmarkDurableAppend       1 writer: 3,312/s; 16 writers: 48,250/s (14.9 per fsync);
+//	                             256 writers: 315,100/s (140 per fsync)
 //
-// The durable figures are bound by fsync latency, 1.3 to 6 ms per fsync
-// during these runs; with 16 writers the group commit puts nearly all 16
-// appends into each fsync.
-//
+// The durable figures are bound by the latency of the fdatasync that
+// acknowledges each group; with 16 writers the group commit puts nearly
+// all 16 appends into each one. They come from a separate run (medians of
+// six rounds, load average 7 to 8) in which an fdatasync took 0.26 ms on
+// average with 16 writers, about as long as with one: the preallocated
+// entry log keeps appends from changing the file size, so the sync
+// flushes data only. Without the preallocation, in alternating rounds of
+// the same run, it took 0.53 ms and 16 writers reached 25,990/s. Rounds
+// whose fdatasync averaged 0.26 ms or less reached 51,900 to 74,500
+// appends/s with 16 writers; under heavier load (load average 11 to 16)
+// the median fell to 20,800/s (0.59 ms per fdatasync).
+
 // # Buffers and concurrency
 //
 // Hashes are arrays and are copied. Unmarshal methods decode into the

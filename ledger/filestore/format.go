@@ -69,6 +69,12 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // group can be torn by a crash, so a bad record followed by the start of
 // another group is corruption, not a torn tail. The index in the
 // CRC makes a record copied to the wrong place fail.
+//
+// The log is preallocated with zeros, so an all-zero record is never an
+// entry: it is free space. A record that would come out all zero (a zero
+// entry whose checksum happens to be 0, about one index in 2^32) is
+// written with the group-start flag instead; the flag then only makes
+// recovery stricter.
 const (
 	entryRecLen    = ledger.HashSize + 8
 	flagGroupStart = 1
@@ -86,17 +92,34 @@ func entryCRC(buf *crcScratch, index uint64, e *ledger.Hash, flags uint32) uint3
 }
 
 func appendEntryRecord(b []byte, scratch *crcScratch, index uint64, e *ledger.Hash, flags uint32) []byte {
+	crc := entryCRC(scratch, index, e, flags)
+	if crc == 0 && flags == 0 && *e == (ledger.Hash{}) {
+		flags = flagGroupStart
+		crc = entryCRC(scratch, index, e, flags)
+	}
 	b = append(b, e[:]...)
 	b = binary.BigEndian.AppendUint32(b, flags)
-	return binary.BigEndian.AppendUint32(b, entryCRC(scratch, index, e, flags))
+	return binary.BigEndian.AppendUint32(b, crc)
 }
 
-// decodeEntryRecord checks one record; ok is false on a CRC mismatch or
-// unknown flags.
+// zeroRecord reports whether rec is free space: all zero.
+func zeroRecord(rec []byte) bool {
+	for _, c := range rec {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeEntryRecord checks one record; ok is false on a CRC mismatch,
+// unknown flags or an all-zero record.
 func decodeEntryRecord(scratch *crcScratch, index uint64, rec []byte) (e ledger.Hash, flags uint32, ok bool) {
 	e = ledger.Hash(rec[:ledger.HashSize])
 	flags = binary.BigEndian.Uint32(rec[ledger.HashSize:])
-	ok = flags&^flagGroupStart == 0 && binary.BigEndian.Uint32(rec[ledger.HashSize+4:]) == entryCRC(scratch, index, &e, flags)
+	crc := binary.BigEndian.Uint32(rec[ledger.HashSize+4:])
+	ok = flags&^flagGroupStart == 0 && crc == entryCRC(scratch, index, &e, flags) &&
+		(crc != 0 || flags != 0 || e != ledger.Hash{})
 	return e, flags, ok
 }
 

@@ -31,10 +31,22 @@ func truncate(f *os.File, name string, size int64) error {
 	return nil
 }
 
+// writeZeros overwrites [off, end) of f with zeros, len(zeros) at a time.
+func writeZeros(f *os.File, off, end int64, zeros []byte) error {
+	for off < end {
+		n, err := f.WriteAt(zeros[:min(int64(len(zeros)), end-off)], off)
+		if err != nil {
+			return err
+		}
+		off += int64(n)
+	}
+	return nil
+}
+
 // recover brings the three files to the last durable state and returns the
 // writer state for it.
 func (s *Store) recover(fast bool) (*writer, error) {
-	n, err := s.recoverEntries()
+	n, alloc, err := s.recoverEntries()
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +59,7 @@ func (s *Store) recover(fast bool) (*writer, error) {
 	if len(blocks) > 0 {
 		lastSize, lastRoot = blocks[len(blocks)-1].size, blocks[len(blocks)-1].root
 	}
-	w := &writer{}
+	w := &writer{alloc: alloc}
 	if err := s.recoverNodes(w, n, lastSize, lastRoot, fast); err != nil {
 		return nil, err
 	}
@@ -71,24 +83,32 @@ func (s *Store) recover(fast bool) (*writer, error) {
 	return w, nil
 }
 
-// recoverEntries checks every entry record and cuts a torn tail: the
-// records from the first bad one to the end, when they can only be part of
-// the last group commit (no valid record after the bad one starts a
-// group). Anything else is reported as corruption.
-func (s *Store) recoverEntries() (uint64, error) {
+// recoverEntries checks every entry record and finds the end of the log:
+// the first record that is not valid. Zeros from there on are the
+// preallocated tail and are kept. Anything else there is a torn tail when
+// it can only be part of the last group commit (no valid record after the
+// end starts a group): it is overwritten with zeros and reported.
+// Anything else is reported as corruption. It returns the number of
+// entries and the file size.
+func (s *Store) recoverEntries() (n uint64, alloc int64, err error) {
 	size, err := fileSize(s.entries, EntriesFile)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	nrec := uint64(size-headerLen) / entryRecLen
-	r := bufio.NewReaderSize(io.NewSectionReader(s.entries, headerLen, int64(nrec)*entryRecLen), scanBuf)
+	r := bufio.NewReaderSize(io.NewSectionReader(s.entries, headerLen, size-headerLen), scanBuf)
 	var rec [entryRecLen]byte
 	var scratch crcScratch
 	good := nrec
 	var later uint64 // group starts after the first bad record
+	tornEnd := int64(0)
 	for i := uint64(0); i < nrec; i++ {
 		if _, err := io.ReadFull(r, rec[:]); err != nil {
-			return 0, fmt.Errorf("ledger: reading %s: %w", EntriesFile, err)
+			return 0, 0, fmt.Errorf("ledger: reading %s: %w", EntriesFile, err)
+		}
+		zero := rec == [entryRecLen]byte{}
+		if good < nrec && zero {
+			continue
 		}
 		_, flags, ok := decodeEntryRecord(&scratch, i, rec[:])
 		switch {
@@ -97,19 +117,33 @@ func (s *Store) recoverEntries() (uint64, error) {
 		case good < nrec && ok && flags&flagGroupStart != 0:
 			later++
 		}
+		if good < nrec && !zero {
+			tornEnd = headerLen + int64(i+1)*entryRecLen
+		}
+	}
+	// A partial record at the end.
+	part := make([]byte, size-headerLen-int64(nrec)*entryRecLen)
+	if _, err := io.ReadFull(r, part); err != nil {
+		return 0, 0, fmt.Errorf("ledger: reading %s: %w", EntriesFile, err)
+	}
+	if !zeroRecord(part) {
+		tornEnd = size
 	}
 	if later > 0 {
-		return 0, &CorruptError{File: EntriesFile, Offset: headerLen + int64(good)*entryRecLen, Field: fmt.Sprintf("entry record %d", good),
+		return 0, 0, &CorruptError{File: EntriesFile, Offset: headerLen + int64(good)*entryRecLen, Field: fmt.Sprintf("entry record %d", good),
 			Err: fmt.Errorf("checksum mismatch, and %d later group commits follow it", later)}
 	}
 	end := headerLen + int64(good)*entryRecLen
-	if end != size {
-		if err := truncate(s.entries, EntriesFile, end); err != nil {
-			return 0, err
+	if tornEnd > end {
+		if err := writeZeros(s.entries, end, tornEnd, make([]byte, min(zeroBuf, tornEnd-end))); err != nil {
+			return 0, 0, fmt.Errorf("ledger: clearing %s: %w", EntriesFile, err)
 		}
-		s.recovery.TornEntries = size - end
+		if err := datasync(s.entries); err != nil {
+			return 0, 0, fmt.Errorf("ledger: syncing %s: %w", EntriesFile, err)
+		}
+		s.recovery.TornEntries = tornEnd - end
 	}
-	return good, nil
+	return good, size, nil
 }
 
 type blockInfo struct {

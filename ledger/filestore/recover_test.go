@@ -1,6 +1,7 @@
 package filestore_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -124,9 +125,12 @@ func TestTornTails(t *testing.T) {
 		tornBytes int64
 	}{
 		{"partial entry record", filestore.EntriesFile, func(b []byte) []byte { return b[:len(b)-7] }, 199, rec - 7},
-		{"garbage after the last entry", filestore.EntriesFile, func(b []byte) []byte { return append(b, make([]byte, 3*rec+5)...) }, 200, 3*rec + 5},
+		{"garbage after the last entry", filestore.EntriesFile, func(b []byte) []byte { return append(b, bytes.Repeat([]byte{0xa5}, 3*rec+5)...) }, 200, 3*rec + 5},
+		{"zeros after the last entry", filestore.EntriesFile, func(b []byte) []byte { return append(b, make([]byte, 3*rec+5)...) }, 200, 0},
+		{"torn record before zeros", filestore.EntriesFile, func(b []byte) []byte { return append(append(b, 7, 7, 7), make([]byte, 10*rec)...) }, 200, rec},
 		{"bad checksum in the last entry", filestore.EntriesFile, func(b []byte) []byte { b[len(b)-1] ^= 1; return b }, 199, rec},
 		{"last group lost its middle", filestore.EntriesFile, func(b []byte) []byte { b[len(b)-3*rec] ^= 1; return b }, 197, 3 * rec},
+		{"unsynced node flipped", filestore.NodesFile, func(b []byte) []byte { b[16+32*tree.PostOrder(2, 37)+5] ^= 1; return b }, 200, 0},
 		{"node file short", filestore.NodesFile, func(b []byte) []byte { return b[:len(b)-100] }, 200, 0},
 		{"node tail garbage", filestore.NodesFile, func(b []byte) []byte { b[len(b)-1] ^= 0xff; return append(b, 1, 2, 3) }, 200, 0},
 	}
@@ -238,4 +242,148 @@ func TestBatchLimits(t *testing.T) {
 	require.NoError(t, st.AppendBatch(ctx, make([]ledger.Hash, 4), idx))
 	assert.Equal(t, []uint64{0, 1, 2, 3}, idx)
 	require.NoError(t, st.AppendBatch(ctx, nil, nil))
+}
+
+// snapshot copies the store files in dir to a new directory while the store
+// is open: what a crash at this moment would leave, since every append
+// was acknowledged after its write.
+func snapshot(t *testing.T, dir string) string {
+	t.Helper()
+	dst := t.TempDir()
+	for _, name := range []string{filestore.EntriesFile, filestore.NodesFile, filestore.BlocksFile} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dst, name), b, 0o644))
+	}
+	return dst
+}
+
+func entryLogSize(t *testing.T, dir string) int64 {
+	t.Helper()
+	fi, err := os.Stat(filepath.Join(dir, filestore.EntriesFile))
+	require.NoError(t, err)
+	return fi.Size()
+}
+
+// appendGroups appends n random entries to st as single appends and
+// batches of three, and returns them.
+func appendGroups(t *testing.T, st *filestore.Store, n int) []ledger.Hash {
+	t.Helper()
+	ctx := context.Background()
+	es := make([]ledger.Hash, n)
+	for i := 0; i < n; {
+		rand.Read(es[i][:])
+		if i%7 == 3 && i+3 <= n {
+			rand.Read(es[i+1][:])
+			rand.Read(es[i+2][:])
+			idx := make([]uint64, 3)
+			require.NoError(t, st.AppendBatch(ctx, es[i:i+3], idx))
+			i += 3
+			continue
+		}
+		_, err := st.Append(ctx, es[i])
+		require.NoError(t, err)
+		i++
+	}
+	return es
+}
+
+func verifyAll(t *testing.T, st *filestore.Store, es []ledger.Hash) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := st.Checkpoint(ctx)
+	require.NoError(t, err)
+	require.Equal(t, uint64(len(es)), c.Size)
+	for i, e := range es {
+		got, err := st.Entry(ctx, uint64(i))
+		require.NoError(t, err)
+		require.Equal(t, e, got, "entry %d", i)
+		p, err := st.InclusionProof(ctx, uint64(i), c.Size)
+		require.NoError(t, err)
+		require.NoError(t, p.Verify(e, c.Root))
+	}
+}
+
+// TestPreallocatedTail opens a store as a crash leaves it: the entry log
+// ends in its zero-filled preallocation, which is the end of the log, not
+// a torn tail, and is kept. Close gives it back.
+func TestPreallocatedTail(t *testing.T) {
+	s := testSigner(t)
+	dir := t.TempDir()
+	st, err := filestore.Open(dir, filestore.Config{Signer: s})
+	require.NoError(t, err)
+	defer st.Close()
+	es := appendGroups(t, st, 100)
+	const rec = 40
+	live := entryLogSize(t, dir)
+	require.Greater(t, live, int64(16+100*rec), "the entry log is preallocated")
+
+	crashed := snapshot(t, dir)
+	st2, err := reopen(t, crashed, s, filestore.Config{})
+	require.NoError(t, err)
+	assert.Equal(t, uint64(100), st2.Size())
+	assert.Zero(t, st2.Recovery().TornEntries)
+	assert.Equal(t, live, entryLogSize(t, crashed), "the preallocation is kept")
+	es = append(es, appendGroups(t, st2, 50)...)
+	verifyAll(t, st2, es)
+	require.NoError(t, st2.Close())
+	assert.Equal(t, int64(16+150*rec), entryLogSize(t, crashed), "Close cuts the preallocation")
+	st3, err := reopen(t, crashed, s, filestore.Config{})
+	require.NoError(t, err)
+	verifyAll(t, st3, es)
+}
+
+// TestTornInPreallocation damages the last group of a crashed store inside
+// the zero-filled preallocation. Recovery cuts the torn records by zeroing
+// them, so that records of the lost group cannot reappear as entries once
+// shorter groups overwrite its start.
+func TestTornInPreallocation(t *testing.T) {
+	const rec = 40
+	s := testSigner(t)
+	cases := []struct {
+		name      string
+		edit      func(b []byte, end int) // end: offset after the last record
+		entries   int
+		tornBytes int64
+	}{
+		{"last record flipped", func(b []byte, end int) { b[end-1] ^= 1 }, 199, rec},
+		{"last group lost its middle", func(b []byte, end int) { b[end-3*rec+5] ^= 1 }, 197, 3 * rec},
+		{"last group lost its start", func(b []byte, end int) { clear(b[end-3*rec : end-2*rec]) }, 197, 3 * rec},
+		{"partial write after the end", func(b []byte, end int) { copy(b[end+2*rec:], "torn") }, 200, 3 * rec},
+		{"stray record far into the tail", func(b []byte, end int) { copy(b[end+1000*rec:], b[end-rec:end]) }, 200, 1001 * rec},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			st, err := filestore.Open(dir, filestore.Config{Signer: s})
+			require.NoError(t, err)
+			defer st.Close()
+			es := appendGroups(t, st, 197)
+			idx := make([]uint64, 3)
+			last := make([]ledger.Hash, 3)
+			for i := range last {
+				rand.Read(last[i][:])
+			}
+			require.NoError(t, st.AppendBatch(context.Background(), last, idx))
+			es = append(es, last...)
+			crashed := snapshot(t, dir)
+			modify(t, filepath.Join(crashed, filestore.EntriesFile), func(b []byte) []byte {
+				tc.edit(b, 16+200*rec)
+				return b
+			})
+			st2, err := reopen(t, crashed, s, filestore.Config{})
+			require.NoError(t, err)
+			require.Equal(t, uint64(tc.entries), st2.Size())
+			assert.Equal(t, tc.tornBytes, st2.Recovery().TornEntries)
+			es = es[:tc.entries]
+			// One more append, then crash again: nothing of the torn
+			// group comes back.
+			es = append(es, appendGroups(t, st2, 1)...)
+			again := snapshot(t, crashed)
+			st3, err := reopen(t, again, s, filestore.Config{})
+			require.NoError(t, err)
+			assert.Zero(t, st3.Recovery().TornEntries)
+			verifyAll(t, st3, es)
+		})
+	}
 }

@@ -47,7 +47,7 @@ type Config struct {
 // Recovery reports what Open found and repaired.
 type Recovery struct {
 	Entries        uint64 // durable entries after recovery
-	TornEntries    int64  // bytes cut from the entry log's tail
+	TornEntries    int64  // bytes of torn records cleared from the entry log's tail
 	TornBlocks     int64  // bytes cut from the block log's tail
 	RebuiltNodes   uint64 // leaves whose nodes were recomputed from the entry log
 	VerifiedLeaves uint64 // leaves whose stored nodes were recomputed and matched
@@ -469,8 +469,8 @@ func (s *Store) Blocks(ctx context.Context, from uint64, max int, dst []ledger.B
 }
 
 // Close implements ledger.Ledger: it fails queued appends that the writer
-// has not taken with ErrClosed, waits for the writer, syncs and closes the
-// files.
+// has not taken with ErrClosed, waits for the writer, syncs the files, cuts
+// the entry log's preallocated tail and closes them.
 func (s *Store) Close() error {
 	err := ledger.ErrClosed
 	s.closeOnce.Do(func() {
@@ -485,6 +485,10 @@ func (s *Store) Close() error {
 		if s.fail.Load() == nil {
 			if e := datasync(s.nodes); e != nil {
 				err = fmt.Errorf("ledger: syncing %s: %w", NodesFile, e)
+			}
+			// Give back the preallocated tail of the entry log.
+			if e := truncate(s.entries, EntriesFile, headerLen+int64(s.size.Load())*entryRecLen); e != nil && err == nil {
+				err = e
 			}
 		}
 		if e := s.closeFiles(); e != nil && err == nil {

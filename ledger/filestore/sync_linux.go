@@ -14,3 +14,12 @@ func datasync(f *os.File) error {
 		}
 	}
 }
+
+// reserve asks the file system for n contiguous bytes at off, so that the
+// zeros written there next do not fragment and a full disk shows up
+// before any append is written. It is a hint: errors are ignored, and the
+// zeros written afterwards allocate the space anyway.
+func reserve(f *os.File, off, n int64) {
+	for syscall.Fallocate(int(f.Fd()), 0, off, n) == syscall.EINTR {
+	}
+}

@@ -32,8 +32,23 @@ func putRequest(r *request) {
 // answered to come back before it starts the next group.
 const maxLinger = 250 * time.Microsecond
 
+// The entry log is preallocated with zeros ahead of the appends, so that
+// an append overwrites data in place and the file size stays put: then
+// the fdatasync that acknowledges a group flushes only data blocks, not
+// the inode. Each extension is as large as the log already is, between
+// minPrealloc and maxPrealloc, so a small store stays small and a large
+// one extends rarely. The zeros are written, not only allocated: an
+// allocated but unwritten extent would turn each append into a metadata
+// change again.
+const (
+	minPrealloc = 1 << 20
+	maxPrealloc = 64 << 20
+	zeroBuf     = 64 << 10
+)
+
 // writer is the state owned by the write loop goroutine.
 type writer struct {
+	alloc    int64         // size of the entry log, with its zero-filled tail
 	lastReqs int           // requests in the last group
 	lastSync time.Duration // duration of the last fsync
 	front    tree.Frontier
@@ -42,6 +57,7 @@ type writer struct {
 	ebuf     []byte
 	crc      crcScratch
 	nbuf     []byte
+	zeros    []byte // zeroBuf zeros for grow, made on first use
 }
 
 // writeLoop owns the tail of the files. It takes every request queued
@@ -146,7 +162,12 @@ func (s *Store) commit(w *writer) {
 		}
 	}
 	var err error
-	if _, err = s.entries.WriteAt(w.ebuf, headerLen+int64(size)*entryRecLen); err != nil {
+	if end := headerLen + int64(idx)*entryRecLen; end > w.alloc {
+		err = s.grow(w, end)
+	}
+	if err != nil {
+		// Reported below.
+	} else if _, err = s.entries.WriteAt(w.ebuf, headerLen+int64(size)*entryRecLen); err != nil {
 		err = fmt.Errorf("ledger: writing %s: %w", EntriesFile, err)
 	} else if _, err = s.nodes.WriteAt(w.nbuf, headerLen+int64(tree.NodesFor(size))*ledger.HashSize); err != nil {
 		err = fmt.Errorf("ledger: writing %s: %w", NodesFile, err)
@@ -175,4 +196,19 @@ func (s *Store) commit(w *writer) {
 		}
 		r.done <- nil
 	}
+}
+
+// grow extends the entry log's zero-filled tail past end. The new size
+// becomes durable with the group's fdatasync.
+func (s *Store) grow(w *writer, end int64) error {
+	newAlloc := end + min(max(w.alloc, minPrealloc), maxPrealloc)
+	reserve(s.entries, w.alloc, newAlloc-w.alloc)
+	if w.zeros == nil {
+		w.zeros = make([]byte, zeroBuf)
+	}
+	if err := writeZeros(s.entries, w.alloc, newAlloc, w.zeros); err != nil {
+		return fmt.Errorf("ledger: preallocating %s: %w", EntriesFile, err)
+	}
+	w.alloc = newAlloc
+	return nil
 }
