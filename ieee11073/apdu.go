@@ -72,6 +72,18 @@ func (a *APDU) unmarshalReader(b []byte) (int, error) {
 	return r.Consumed(), nil
 }
 
+// unmarshalTolerant is Unmarshal that also accepts octets after a complete scan report
+// inside an event-info, as some agents send; it returns how many such octets it skipped.
+// Everything else is decoded as strictly as by Unmarshal.
+func (a *APDU) unmarshalTolerant(b []byte) (n, skipped int, err error) {
+	r := mder.NewReader(b)
+	r.Lax = true
+	if !a.decode(&r) {
+		return 0, 0, decodeError(&r)
+	}
+	return r.Consumed(), r.Skipped, nil
+}
+
 func (a *APDU) decode(r *mder.Reader) bool {
 	var c uint16
 	var end int

@@ -91,7 +91,8 @@ func decodeEventInfo(r *mder.Reader, typ OID, raw *[]byte, info *EventInfo, fiel
 	n := r.Remaining()
 	*raw = r.S[:n:n]
 	var ok bool
-	switch eventInfoKind(typ) {
+	kind := eventInfoKind(typ)
+	switch kind {
 	case infoConfig:
 		ok = info.Config.decode(r)
 	case infoScanFixed:
@@ -111,6 +112,9 @@ func decodeEventInfo(r *mder.Reader, typ OID, raw *[]byte, info *EventInfo, fiel
 	default:
 		r.S = r.S[n:]
 		return r.End(end, field)
+	}
+	if ok && kind != infoConfig && kind != infoSegmentData {
+		r.SkipExcess() // octets after a complete scan report, in the Manager's tolerant decoding
 	}
 	return ok && r.End(end, field)
 }

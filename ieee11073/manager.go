@@ -68,8 +68,30 @@ type ManagerConfig struct {
 	// *DecodeError, ErrAPDUTooLarge, a transport error).
 	OnDisassociate func(info *AssociationInfo, err error)
 
-	// ErrorLog, when not nil, receives one line per connection that ends with an error.
-	// Default: no logging.
+	// StrictReports turns off the Manager's tolerance of two agent defects seen in the
+	// field (both in the sample agents of Signove Antidote, whose manager accepts them):
+	//
+	//   - A fixed scan report of standard configuration 0x0190 whose obs-val-data follow
+	//     the layout of 0x0191, the other standard configuration of the 10404 pulse
+	//     oximeter (8 octets of time stamp after each value), or the reverse. When the
+	//     observations do not decode with the announced configuration but every one of
+	//     them has exactly the length of the other layout, they are decoded with it.
+	//   - Octets after a complete scan report inside an event-info. They are skipped, never
+	//     read.
+	//
+	// Each tolerated report is counted in AssociationInfo (OtherLayoutReports,
+	// TrailingOctetReports) and the first of each kind in an association is logged through
+	// ErrorLog. Anything else that does not decode still aborts the association, and the
+	// codec itself (APDU.Unmarshal and the other decoders) stays strict.
+	//
+	// Default (false): tolerant, so that a Manager configured with the zero value
+	// interoperates with the agents that exist. True: such reports abort the association
+	// with the *DecodeError of the strict decoding.
+	StrictReports bool
+
+	// ErrorLog, when not nil, receives one line per connection that ends with an error,
+	// and one line per association for the first report of each kind that StrictReports
+	// describes. Default: no logging.
 	ErrorLog func(format string, args ...any)
 
 	// BaseContext, when not nil, returns the context of the associations served from l.
@@ -92,7 +114,14 @@ type AssociationInfo struct {
 	// UnknownObjects counts the observations skipped because they name an object the
 	// configuration does not have.
 	UnknownObjects uint64
-	Started        time.Time // when the AARQ arrived
+	// OtherLayoutReports counts the fixed scan reports decoded with the other standard
+	// layout of the specialization (0x0190 for 0x0191 and the reverse); see
+	// ManagerConfig.StrictReports.
+	OtherLayoutReports uint64
+	// TrailingOctetReports counts the event reports whose event-info held octets after a
+	// complete scan report, which were skipped; see ManagerConfig.StrictReports.
+	TrailingOctetReports uint64
+	Started              time.Time // when the AARQ arrived
 }
 
 // Manager is the 20601 manager side: it serves any number of agents, each over its own
@@ -649,7 +678,17 @@ func pickVersion(offered, def uint32) uint32 {
 // input that cannot be decoded; protocol errors are answered by the state machine.
 func (c *managerConn) receive(apdu []byte) error {
 	if _, err := c.in.Unmarshal(apdu); err != nil {
-		return err
+		if c.m.cfg.StrictReports {
+			return err
+		}
+		_, skipped, terr := c.in.unmarshalTolerant(apdu)
+		if terr != nil || skipped == 0 {
+			return err // the strict decoder's error names the first defect
+		}
+		c.info.TrailingOctetReports++
+		if c.info.TrailingOctetReports == 1 {
+			c.logf("ieee11073: manager: agent %s: skipped %d octets after the scan report in an event-info (%v)", c.info.RemoteAddr, skipped, err)
+		}
 	}
 	switch c.in.Choice {
 	case ChoiceAARQ:
@@ -814,6 +853,18 @@ func (c *managerConn) handleReport() {
 			c.info.UnknownObjects += dropUnknownHandles(c.info.Config, &ev.Report)
 			c.obs, err = c.info.Config.Observations(c.obs[:0], ev)
 		}
+		if err != nil && !c.m.cfg.StrictReports && !c.info.Extended && eventInfoKind(ev.EventType) != infoScanVar {
+			if alt := otherStandardLayout(c.info.ConfigID); alt != nil {
+				// Every observation must have the other layout's length exactly.
+				if obs, aerr := alt.Observations(c.obs[:0], ev); aerr == nil {
+					c.obs, err = obs, nil
+					c.info.OtherLayoutReports++
+					if c.info.OtherLayoutReports == 1 {
+						c.logf("ieee11073: manager: agent %s announced configuration %#04x but reports in the layout of %#04x", c.info.RemoteAddr, uint16(c.info.ConfigID), uint16(alt.ID))
+					}
+				}
+			}
+		}
 		if err == nil {
 			err = h(&c.info, ev, c.obs)
 		}
@@ -832,6 +883,30 @@ func (c *managerConn) handleReport() {
 	r.EventType = ev.EventType
 	r.ReplyInfo = r.ReplyInfo[:0]
 	c.send(&c.out)
+}
+
+// logf writes a line to the ErrorLog, if there is one.
+func (c *managerConn) logf(format string, args ...any) {
+	if l := c.m.cfg.ErrorLog; l != nil {
+		l(format, args...)
+	}
+}
+
+// otherStandardLayout returns the other standard configuration of the same specialization
+// with the same objects but a different obs-val-data layout (10404: 0x0190 without time
+// stamps, 0x0191 with them), or nil.
+func otherStandardLayout(id ConfigID) *Configuration {
+	var alt ConfigID
+	switch id {
+	case 0x0190:
+		alt = 0x0191
+	case 0x0191:
+		alt = 0x0190
+	default:
+		return nil
+	}
+	cfg, _ := StandardConfiguration(alt)
+	return cfg
 }
 
 // handleResponse completes the manager's outstanding GET. Responses to nothing the manager
