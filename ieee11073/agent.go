@@ -137,18 +137,10 @@ func NewAgent(c net.Conn, cfg AgentConfig) (*Agent, error) {
 			return nil, errors.New("ieee11073: AgentConfig timeouts must not be negative")
 		}
 	}
-	if cfg.AssociationTimeout == 0 {
-		cfg.AssociationTimeout = TimerAssociation.DefaultTimeout()
-	}
-	if cfg.ConfigurationTimeout == 0 {
-		cfg.ConfigurationTimeout = TimerConfiguration.DefaultTimeout()
-	}
-	if cfg.ResponseTimeout == 0 {
-		cfg.ResponseTimeout = TimerResponse.DefaultTimeout()
-	}
-	if cfg.ReleaseTimeout == 0 {
-		cfg.ReleaseTimeout = TimerRelease.DefaultTimeout()
-	}
+	defaultTimeout(&cfg.AssociationTimeout, TimerAssociation)
+	defaultTimeout(&cfg.ConfigurationTimeout, TimerConfiguration)
+	defaultTimeout(&cfg.ResponseTimeout, TimerResponse)
+	defaultTimeout(&cfg.ReleaseTimeout, TimerRelease)
 	if cfg.ConfigID == 0 {
 		cfg.ConfigID = 0x02BC
 		if cfg.Config != nil {

@@ -161,15 +161,9 @@ func NewManager(cfg ManagerConfig) (*Manager, error) {
 	if cfg.ConfigurationTimeout < 0 || cfg.ResponseTimeout < 0 || cfg.ReleaseTimeout < 0 {
 		return nil, errors.New("ieee11073: ManagerConfig timeouts must not be negative")
 	}
-	if cfg.ConfigurationTimeout == 0 {
-		cfg.ConfigurationTimeout = TimerConfiguration.DefaultTimeout()
-	}
-	if cfg.ResponseTimeout == 0 {
-		cfg.ResponseTimeout = TimerResponse.DefaultTimeout()
-	}
-	if cfg.ReleaseTimeout == 0 {
-		cfg.ReleaseTimeout = TimerRelease.DefaultTimeout()
-	}
+	defaultTimeout(&cfg.ConfigurationTimeout, TimerConfiguration)
+	defaultTimeout(&cfg.ResponseTimeout, TimerResponse)
+	defaultTimeout(&cfg.ReleaseTimeout, TimerRelease)
 	configs := cfg.Configs
 	if configs == nil {
 		configs = new(Registry)
@@ -930,37 +924,32 @@ func (c *managerConn) handleResponse() {
 // does not have, and returns how many it removed.
 func dropUnknownHandles(cfg *Configuration, info *EventInfo) uint64 {
 	var n uint64
-	keepFixed := func(l []ObservationScanFixed) []ObservationScanFixed {
-		out := l[:0]
-		for _, o := range l {
-			if cfg.Object(o.ObjHandle) != nil {
-				out = append(out, o)
-			} else {
-				n++
-			}
-		}
-		return out
-	}
-	keepVar := func(l []ObservationScan) []ObservationScan {
-		out := l[:0]
-		for _, o := range l {
-			if cfg.Object(o.ObjHandle) != nil {
-				out = append(out, o)
-			} else {
-				n++
-			}
-		}
-		return out
-	}
-	info.ScanFixed.Observations = keepFixed(info.ScanFixed.Observations)
-	info.ScanVar.Observations = keepVar(info.ScanVar.Observations)
+	info.ScanFixed.Observations = keepKnown(cfg, info.ScanFixed.Observations, &n)
+	info.ScanVar.Observations = keepKnown(cfg, info.ScanVar.Observations, &n)
 	for i := range info.ScanMPFixed.Persons {
 		p := &info.ScanMPFixed.Persons[i]
-		p.Observations = keepFixed(p.Observations)
+		p.Observations = keepKnown(cfg, p.Observations, &n)
 	}
 	for i := range info.ScanMPVar.Persons {
 		p := &info.ScanMPVar.Persons[i]
-		p.Observations = keepVar(p.Observations)
+		p.Observations = keepKnown(cfg, p.Observations, &n)
 	}
 	return n
 }
+
+// keepKnown keeps, in place, the observations of l whose object cfg has, and adds the
+// number of the others to dropped.
+func keepKnown[O interface{ objHandle() Handle }](cfg *Configuration, l []O, dropped *uint64) []O {
+	out := l[:0]
+	for _, o := range l {
+		if cfg.Object(o.objHandle()) != nil {
+			out = append(out, o)
+		} else {
+			*dropped++
+		}
+	}
+	return out
+}
+
+func (o ObservationScanFixed) objHandle() Handle { return o.ObjHandle }
+func (o ObservationScan) objHandle() Handle      { return o.ObjHandle }

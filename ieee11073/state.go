@@ -341,6 +341,13 @@ func (t Timer) DefaultTimeout() time.Duration {
 	return 0
 }
 
+// defaultTimeout sets *d to t's default timeout when it is zero.
+func defaultTimeout(d *time.Duration, t Timer) {
+	if *d == 0 {
+		*d = t.DefaultTimeout()
+	}
+}
+
 // Event is the event the expiry of t feeds to Next.
 func (t Timer) Event() Event {
 	switch t {
