@@ -500,37 +500,16 @@ func (c *managerConn) fire(ev Event) {
 	}
 	was := c.state
 	switch eff {
-	case EffectSendABRT:
-		reason := AbortReasonUndefined
-		switch ev {
-		case EventConfigurationTimeout:
-			reason = AbortReasonConfigurationTimeout
-		case EventResponseTimeout, EventReleaseTimeout, EventAssociationTimeout:
-			reason = AbortReasonResponseTimeout
+	case EffectSendRLRQ, EffectSendRLRE, EffectSendABRT, EffectSendROER, EffectSendRORJ:
+		if commonReply(eff, ev, &c.in, &c.out) {
+			c.send(&c.out)
 		}
-		c.sendABRT(reason)
 	case EffectSendAAREAccepted:
 		c.sendAARE(AssociateResultAccepted)
 	case EffectSendAAREAcceptedUnknown:
 		c.sendAARE(AssociateResultAcceptedUnknownConfig)
 	case EffectSendAARERejected:
 		c.sendAARE(c.rejectResult)
-	case EffectSendRLRQ:
-		c.out.Choice = ChoiceRLRQ
-		c.out.RLRQ.Reason = ReleaseRequestReasonNormal
-		c.send(&c.out)
-	case EffectSendRLRE:
-		c.out.Choice = ChoiceRLRE
-		c.out.RLRE.Reason = ReleaseResponseReasonNormal
-		c.send(&c.out)
-	case EffectSendROER:
-		if c.in.Choice == ChoicePRST && c.in.PRST.Choice.IsConfirmed() {
-			c.sendROER(c.in.PRST.InvokeID, ErrorValueNoSuchObjectInstance)
-		}
-	case EffectSendRORJ:
-		if c.in.Choice == ChoicePRST && c.in.PRST.Choice.IsConfirmed() {
-			c.sendRORJ(c.in.PRST.InvokeID, RorjProblemUnrecognizedOperation)
-		}
 	case EffectCheckConfig:
 		c.setState(next)
 		c.checkConfig()
@@ -621,19 +600,6 @@ func (c *managerConn) prst(invoke uint16, msg MessageChoice) {
 func (c *managerConn) sendABRT(reason AbortReason) {
 	c.out.Choice = ChoiceABRT
 	c.out.ABRT.Reason = reason
-	c.send(&c.out)
-}
-
-func (c *managerConn) sendROER(invoke uint16, v ErrorValue) {
-	c.prst(invoke, MessageROER)
-	c.out.PRST.Error.ErrorValue = v
-	c.out.PRST.Error.Parameter = nil
-	c.send(&c.out)
-}
-
-func (c *managerConn) sendRORJ(invoke uint16, p RorjProblem) {
-	c.prst(invoke, MessageRORJ)
-	c.out.PRST.Reject.Problem = p
 	c.send(&c.out)
 }
 
