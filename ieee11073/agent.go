@@ -137,18 +137,10 @@ func NewAgent(c net.Conn, cfg AgentConfig) (*Agent, error) {
 			return nil, errors.New("ieee11073: AgentConfig timeouts must not be negative")
 		}
 	}
-	if cfg.AssociationTimeout == 0 {
-		cfg.AssociationTimeout = TimerAssociation.DefaultTimeout()
-	}
-	if cfg.ConfigurationTimeout == 0 {
-		cfg.ConfigurationTimeout = TimerConfiguration.DefaultTimeout()
-	}
-	if cfg.ResponseTimeout == 0 {
-		cfg.ResponseTimeout = TimerResponse.DefaultTimeout()
-	}
-	if cfg.ReleaseTimeout == 0 {
-		cfg.ReleaseTimeout = TimerRelease.DefaultTimeout()
-	}
+	defaultTimeout(&cfg.AssociationTimeout, TimerAssociation)
+	defaultTimeout(&cfg.ConfigurationTimeout, TimerConfiguration)
+	defaultTimeout(&cfg.ResponseTimeout, TimerResponse)
+	defaultTimeout(&cfg.ReleaseTimeout, TimerRelease)
 	if cfg.ConfigID == 0 {
 		cfg.ConfigID = 0x02BC
 		if cfg.Config != nil {
@@ -529,33 +521,8 @@ func (l *agentLoop) fire(ev Event) {
 		l.out.AARE.SelectedDataProto.ID = DataProtoID20601
 		l.assocInfo(&l.out.AARE.SelectedDataProto.Assoc)
 		l.send(&l.out)
-	case EffectSendRLRQ:
-		l.out.Choice = ChoiceRLRQ
-		l.out.RLRQ.Reason = ReleaseRequestReasonNormal
-		l.send(&l.out)
-	case EffectSendRLRE:
-		l.out.Choice = ChoiceRLRE
-		l.out.RLRE.Reason = ReleaseResponseReasonNormal
-		l.send(&l.out)
-	case EffectSendABRT:
-		reason := AbortReasonUndefined
-		switch ev {
-		case EventConfigurationTimeout:
-			reason = AbortReasonConfigurationTimeout
-		case EventAssociationTimeout, EventResponseTimeout, EventReleaseTimeout:
-			reason = AbortReasonResponseTimeout
-		}
-		l.sendABRT(reason)
-	case EffectSendROER:
-		if d := &l.in.PRST; l.in.Choice == ChoicePRST && d.Choice.IsConfirmed() {
-			l.prst(d.InvokeID, MessageROER)
-			l.out.PRST.Error = ErrorResult{ErrorValue: ErrorValueNoSuchObjectInstance}
-			l.send(&l.out)
-		}
-	case EffectSendRORJ:
-		if d := &l.in.PRST; l.in.Choice == ChoicePRST && d.Choice.IsConfirmed() {
-			l.prst(d.InvokeID, MessageRORJ)
-			l.out.PRST.Reject.Problem = RorjProblemUnrecognizedOperation
+	case EffectSendRLRQ, EffectSendRLRE, EffectSendABRT, EffectSendROER, EffectSendRORJ:
+		if commonReply(eff, ev, &l.in, &l.out) {
 			l.send(&l.out)
 		}
 	case EffectSendConfig:

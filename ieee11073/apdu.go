@@ -72,6 +72,18 @@ func (a *APDU) unmarshalReader(b []byte) (int, error) {
 	return r.Consumed(), nil
 }
 
+// unmarshalTolerant is Unmarshal that also accepts octets after a complete scan report
+// inside an event-info, as some agents send; it returns how many such octets it skipped.
+// Everything else is decoded as strictly as by Unmarshal.
+func (a *APDU) unmarshalTolerant(b []byte) (n, skipped int, err error) {
+	r := mder.NewReader(b)
+	r.Lax = true
+	if !a.decode(&r) {
+		return 0, 0, decodeError(&r)
+	}
+	return r.Consumed(), r.Skipped, nil
+}
+
 func (a *APDU) decode(r *mder.Reader) bool {
 	var c uint16
 	var end int
@@ -146,10 +158,7 @@ func (a *APDU) AppendBinary(b []byte) ([]byte, error) {
 	if err != nil {
 		return b, err
 	}
-	if b, err = mder.Fill(b, mark); err != nil {
-		return b, encodeError("APDU.length", err)
-	}
-	return b, nil
+	return fillField(b, mark, "APDU.length")
 }
 
 // MarshalBinary returns the MDER encoding of a.
@@ -195,10 +204,7 @@ func (a *AARQ) appendTo(b []byte) ([]byte, error) {
 			return b, err
 		}
 	}
-	if b, err = mder.Fill(b, mark); err != nil {
-		return b, encodeError("AarqApdu.data-proto-list", err)
-	}
-	return b, nil
+	return fillField(b, mark, "AarqApdu.data-proto-list")
 }
 
 // AARE is an association response (AareApdu, 20601 Annex A).
@@ -272,10 +278,7 @@ func (d *DataProto) appendTo(b []byte) ([]byte, error) {
 	if err != nil {
 		return b, err
 	}
-	if b, err = mder.Fill(b, mark); err != nil {
-		return b, encodeError("DataProto.data-proto-info", err)
-	}
-	return b, nil
+	return fillField(b, mark, "DataProto.data-proto-info")
 }
 
 // PhdAssociationInformation is the 20601 data-proto-info (20601 Annex A).
@@ -413,8 +416,5 @@ func (l AttributeList) appendTo(b []byte, field string) ([]byte, error) {
 			return b, encodeError(field+".attribute-value", err)
 		}
 	}
-	if b, err = mder.Fill(b, mark); err != nil {
-		return b, encodeError(field, err)
-	}
-	return b, nil
+	return fillField(b, mark, field)
 }

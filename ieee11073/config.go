@@ -22,7 +22,9 @@ var ErrUnsupportedReport = errors.New("ieee11073: unsupported report type")
 // this configuration reports, with the static attributes needed to read its reports (20601
 // Annex A, ConfigReport). Build one with ParseConfigReport, or take a standard one from
 // StandardConfiguration. A Configuration does not alias any input and is safe for
-// concurrent reading; do not modify one that a Registry or StandardConfiguration returned.
+// concurrent reading. It is read-only once built: never modify its objects in place (the
+// ones a Registry or StandardConfiguration returns are shared). To derive a different
+// configuration, copy it and give the copy a new Objects slice.
 type Configuration struct {
 	ID      ConfigID
 	Objects []ConfiguredObject
@@ -31,10 +33,12 @@ type Configuration struct {
 	// objects; ParseConfigReport builds it.
 	byHandle []int
 	// plans holds the layout of each object's fixed-format reports, in the order of
-	// Objects; ParseConfigReport and the standard configurations build it. Observations
-	// uses a plan only while the object still has the handle, type, unit, physio list and
-	// attribute value map it was built from, so a changed copy decodes correctly.
-	plans []fixedPlan
+	// Objects; ParseConfigReport and the standard configurations build it, and plansFor is
+	// &Objects[0] then. Observations uses the plans only while Objects is still that slice:
+	// the objects of a Configuration do not change once it is built, so a changed copy,
+	// which needs objects of its own, decodes without them, correctly.
+	plans    []fixedPlan
+	plansFor *ConfiguredObject
 }
 
 // ConfiguredObject is one object of a configuration and the attributes of it that matter
@@ -224,7 +228,7 @@ func ParseConfigReport(rep *ConfigReport) (*Configuration, error) {
 			}
 		}
 	}
-	c.plans = buildPlans(c.Objects)
+	c.buildPlans()
 	return c, nil
 }
 
@@ -375,7 +379,7 @@ var standardConfigs = withPlans([]Configuration{
 // withPlans builds the plans of every configuration in cs and returns cs.
 func withPlans(cs []Configuration) []Configuration {
 	for i := range cs {
-		cs[i].plans = buildPlans(cs[i].Objects)
+		cs[i].buildPlans()
 	}
 	return cs
 }

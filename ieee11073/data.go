@@ -132,10 +132,7 @@ func (d *DataAPDU) appendTo(b []byte) ([]byte, error) {
 	if err != nil {
 		return b, err
 	}
-	if b, err = mder.Fill(b, mark); err != nil {
-		return b, encodeError("DataApdu.message.length", err)
-	}
-	return b, nil
+	return fillField(b, mark, "DataApdu.message.length")
 }
 
 // EventReportArgument is an event report from an object (EventReportArgumentSimple, 20601
@@ -302,10 +299,7 @@ func (s *SetArgument) appendTo(b []byte) ([]byte, error) {
 			return b, encodeError(field, err)
 		}
 	}
-	if b, err = mder.Fill(b, mark); err != nil {
-		return b, encodeError(field, err)
-	}
-	return b, nil
+	return fillField(b, mark, field)
 }
 
 // SetResult answers a confirmed SET with the attributes as they now are (SetResultSimple,
@@ -418,8 +412,5 @@ func appendOIDList(b []byte, v []OID, field string) ([]byte, error) {
 	for _, x := range v {
 		b = mder.AppendU16(b, uint16(x))
 	}
-	if b, err = mder.Fill(b, mark); err != nil {
-		return b, encodeError(field, err)
-	}
-	return b, nil
+	return fillField(b, mark, field)
 }

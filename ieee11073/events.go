@@ -82,16 +82,47 @@ func eventInfoKind(t OID) int {
 	return infoNone
 }
 
-// decodeEventInfo reads an event-info ANY into raw and, for a known event type, into info.
-func decodeEventInfo(r *mder.Reader, typ OID, raw *[]byte, info *EventInfo, field string) bool {
-	var end int
-	if !r.Begin(&end, field) {
+// openAny reads the length of an ANY field (a type-dependent value inside a 16-bit length)
+// and opens it, as mder.Reader.Begin does; raw gets the contents, aliasing the input. The
+// caller decodes the contents, or skips len(*raw) octets, and closes it with r.End(end,
+// field).
+func openAny(r *mder.Reader, raw *[]byte, end *int, field string) bool {
+	if !r.Begin(end, field) {
 		return false
 	}
 	n := r.Remaining()
 	*raw = r.S[:n:n]
+	return true
+}
+
+// finishAny completes an ANY field whose length placeholder mder.Mark put at mark, once its
+// contents are appended; err is the error of appending them, returned as is.
+func finishAny(b []byte, mark int, err error, field string) ([]byte, error) {
+	if err != nil {
+		return b, err
+	}
+	return fillField(b, mark, field)
+}
+
+// fillField fills in the length placeholder mder.Mark or mder.MarkSeq put at mark, and names
+// field when the value is too long for it.
+func fillField(b []byte, mark int, field string) ([]byte, error) {
+	b, err := mder.Fill(b, mark)
+	if err != nil {
+		return b, encodeError(field, err)
+	}
+	return b, nil
+}
+
+// decodeEventInfo reads an event-info ANY into raw and, for a known event type, into info.
+func decodeEventInfo(r *mder.Reader, typ OID, raw *[]byte, info *EventInfo, field string) bool {
+	var end int
+	if !openAny(r, raw, &end, field) {
+		return false
+	}
 	var ok bool
-	switch eventInfoKind(typ) {
+	kind := eventInfoKind(typ)
+	switch kind {
 	case infoConfig:
 		ok = info.Config.decode(r)
 	case infoScanFixed:
@@ -109,8 +140,11 @@ func decodeEventInfo(r *mder.Reader, typ OID, raw *[]byte, info *EventInfo, fiel
 	case infoSegmentData:
 		ok = info.SegmentData.decode(r)
 	default:
-		r.S = r.S[n:]
+		r.S = r.S[len(*raw):] // an ANY this package does not decode: kept raw
 		return r.End(end, field)
+	}
+	if ok && kind != infoConfig && kind != infoSegmentData {
+		r.SkipExcess() // octets after a complete scan report, in the Manager's tolerant decoding
 	}
 	return ok && r.End(end, field)
 }
@@ -138,22 +172,14 @@ func appendEventInfo(b []byte, typ OID, raw []byte, info *EventInfo, field strin
 	default:
 		b = append(b, raw...)
 	}
-	if err != nil {
-		return b, err
-	}
-	if b, err = mder.Fill(b, mark); err != nil {
-		return b, encodeError(field, err)
-	}
-	return b, nil
+	return finishAny(b, mark, err, field)
 }
 
 func decodeEventReply(r *mder.Reader, typ OID, raw *[]byte, reply *EventReply, field string) bool {
 	var end int
-	if !r.Begin(&end, field) {
+	if !openAny(r, raw, &end, field) {
 		return false
 	}
-	n := r.Remaining()
-	*raw = r.S[:n:n]
 	var ok bool
 	switch eventInfoKind(typ) {
 	case infoConfig:
@@ -161,7 +187,7 @@ func decodeEventReply(r *mder.Reader, typ OID, raw *[]byte, reply *EventReply, f
 	case infoSegmentData:
 		ok = reply.SegmentData.decode(r)
 	default:
-		r.S = r.S[n:]
+		r.S = r.S[len(*raw):] // an ANY this package does not decode: kept raw
 		return r.End(end, field)
 	}
 	return ok && r.End(end, field)
@@ -178,22 +204,14 @@ func appendEventReply(b []byte, typ OID, raw []byte, reply *EventReply, field st
 	default:
 		b = append(b, raw...)
 	}
-	if err != nil {
-		return b, err
-	}
-	if b, err = mder.Fill(b, mark); err != nil {
-		return b, encodeError(field, err)
-	}
-	return b, nil
+	return finishAny(b, mark, err, field)
 }
 
 func decodeActionInvoke(r *mder.Reader, typ OID, raw *[]byte, inv *ActionInvoke, field string) bool {
 	var end int
-	if !r.Begin(&end, field) {
+	if !openAny(r, raw, &end, field) {
 		return false
 	}
-	n := r.Remaining()
-	*raw = r.S[:n:n]
 	var ok bool
 	switch typ {
 	case MDCActDataRequest:
@@ -205,7 +223,7 @@ func decodeActionInvoke(r *mder.Reader, typ OID, raw *[]byte, inv *ActionInvoke,
 	case MDCActSetTime:
 		ok = inv.SetTime.decode(r)
 	default:
-		r.S = r.S[n:]
+		r.S = r.S[len(*raw):] // an ANY this package does not decode: kept raw
 		return r.End(end, field)
 	}
 	return ok && r.End(end, field)
@@ -226,22 +244,14 @@ func appendActionInvoke(b []byte, typ OID, raw []byte, inv *ActionInvoke, field 
 	default:
 		b = append(b, raw...)
 	}
-	if err != nil {
-		return b, err
-	}
-	if b, err = mder.Fill(b, mark); err != nil {
-		return b, encodeError(field, err)
-	}
-	return b, nil
+	return finishAny(b, mark, err, field)
 }
 
 func decodeActionResponse(r *mder.Reader, typ OID, raw *[]byte, res *ActionResponse, field string) bool {
 	var end int
-	if !r.Begin(&end, field) {
+	if !openAny(r, raw, &end, field) {
 		return false
 	}
-	n := r.Remaining()
-	*raw = r.S[:n:n]
 	var ok bool
 	switch typ {
 	case MDCActDataRequest:
@@ -252,7 +262,7 @@ func decodeActionResponse(r *mder.Reader, typ OID, raw *[]byte, res *ActionRespo
 	case MDCActSegGetInfo:
 		ok = res.SegmentInfo.decode(r)
 	default:
-		r.S = r.S[n:]
+		r.S = r.S[len(*raw):] // an ANY this package does not decode: kept raw
 		return r.End(end, field)
 	}
 	return ok && r.End(end, field)
@@ -272,11 +282,5 @@ func appendActionResponse(b []byte, typ OID, raw []byte, res *ActionResponse, fi
 	default:
 		b = append(b, raw...)
 	}
-	if err != nil {
-		return b, err
-	}
-	if b, err = mder.Fill(b, mark); err != nil {
-		return b, encodeError(field, err)
-	}
-	return b, nil
+	return finishAny(b, mark, err, field)
 }

@@ -77,8 +77,30 @@ type ManagerConfig struct {
 	// *DecodeError, ErrAPDUTooLarge, a transport error).
 	OnDisassociate func(info *AssociationInfo, err error)
 
-	// ErrorLog, when not nil, receives one line per connection that ends with an error.
-	// Default: no logging.
+	// StrictReports turns off the Manager's tolerance of two agent defects seen in the
+	// field (both in the sample agents of Signove Antidote, whose manager accepts them):
+	//
+	//   - A fixed scan report of standard configuration 0x0190 whose obs-val-data follow
+	//     the layout of 0x0191, the other standard configuration of the 10404 pulse
+	//     oximeter (8 octets of time stamp after each value), or the reverse. When the
+	//     observations do not decode with the announced configuration but every one of
+	//     them has exactly the length of the other layout, they are decoded with it.
+	//   - Octets after a complete scan report inside an event-info. They are skipped, never
+	//     read.
+	//
+	// Each tolerated report is counted in AssociationInfo (OtherLayoutReports,
+	// TrailingOctetReports) and the first of each kind in an association is logged through
+	// ErrorLog. Anything else that does not decode still aborts the association, and the
+	// codec itself (APDU.Unmarshal and the other decoders) stays strict.
+	//
+	// Default (false): tolerant, so that a Manager configured with the zero value
+	// interoperates with the agents that exist. True: such reports abort the association
+	// with the *DecodeError of the strict decoding.
+	StrictReports bool
+
+	// ErrorLog, when not nil, receives one line per connection that ends with an error,
+	// and one line per association for the first report of each kind that StrictReports
+	// describes. Default: no logging.
 	ErrorLog func(format string, args ...any)
 
 	// BaseContext, when not nil, returns the context of the associations served from l.
@@ -101,7 +123,14 @@ type AssociationInfo struct {
 	// UnknownObjects counts the observations skipped because they name an object the
 	// configuration does not have.
 	UnknownObjects uint64
-	Started        time.Time // when the AARQ arrived
+	// OtherLayoutReports counts the fixed scan reports decoded with the other standard
+	// layout of the specialization (0x0190 for 0x0191 and the reverse); see
+	// ManagerConfig.StrictReports.
+	OtherLayoutReports uint64
+	// TrailingOctetReports counts the event reports whose event-info held octets after a
+	// complete scan report, which were skipped; see ManagerConfig.StrictReports.
+	TrailingOctetReports uint64
+	Started              time.Time // when the AARQ arrived
 }
 
 // Manager is the 20601 manager side: it serves any number of agents, each over its own
@@ -141,15 +170,9 @@ func NewManager(cfg ManagerConfig) (*Manager, error) {
 	if cfg.ConfigurationTimeout < 0 || cfg.ResponseTimeout < 0 || cfg.ReleaseTimeout < 0 {
 		return nil, errors.New("ieee11073: ManagerConfig timeouts must not be negative")
 	}
-	if cfg.ConfigurationTimeout == 0 {
-		cfg.ConfigurationTimeout = TimerConfiguration.DefaultTimeout()
-	}
-	if cfg.ResponseTimeout == 0 {
-		cfg.ResponseTimeout = TimerResponse.DefaultTimeout()
-	}
-	if cfg.ReleaseTimeout == 0 {
-		cfg.ReleaseTimeout = TimerRelease.DefaultTimeout()
-	}
+	defaultTimeout(&cfg.ConfigurationTimeout, TimerConfiguration)
+	defaultTimeout(&cfg.ResponseTimeout, TimerResponse)
+	defaultTimeout(&cfg.ReleaseTimeout, TimerRelease)
 	configs := cfg.Configs
 	if configs == nil {
 		configs = new(Registry)
@@ -486,37 +509,16 @@ func (c *managerConn) fire(ev Event) {
 	}
 	was := c.state
 	switch eff {
-	case EffectSendABRT:
-		reason := AbortReasonUndefined
-		switch ev {
-		case EventConfigurationTimeout:
-			reason = AbortReasonConfigurationTimeout
-		case EventResponseTimeout, EventReleaseTimeout, EventAssociationTimeout:
-			reason = AbortReasonResponseTimeout
+	case EffectSendRLRQ, EffectSendRLRE, EffectSendABRT, EffectSendROER, EffectSendRORJ:
+		if commonReply(eff, ev, &c.in, &c.out) {
+			c.send(&c.out)
 		}
-		c.sendABRT(reason)
 	case EffectSendAAREAccepted:
 		c.sendAARE(AssociateResultAccepted)
 	case EffectSendAAREAcceptedUnknown:
 		c.sendAARE(AssociateResultAcceptedUnknownConfig)
 	case EffectSendAARERejected:
 		c.sendAARE(c.rejectResult)
-	case EffectSendRLRQ:
-		c.out.Choice = ChoiceRLRQ
-		c.out.RLRQ.Reason = ReleaseRequestReasonNormal
-		c.send(&c.out)
-	case EffectSendRLRE:
-		c.out.Choice = ChoiceRLRE
-		c.out.RLRE.Reason = ReleaseResponseReasonNormal
-		c.send(&c.out)
-	case EffectSendROER:
-		if c.in.Choice == ChoicePRST && c.in.PRST.Choice.IsConfirmed() {
-			c.sendROER(c.in.PRST.InvokeID, ErrorValueNoSuchObjectInstance)
-		}
-	case EffectSendRORJ:
-		if c.in.Choice == ChoicePRST && c.in.PRST.Choice.IsConfirmed() {
-			c.sendRORJ(c.in.PRST.InvokeID, RorjProblemUnrecognizedOperation)
-		}
 	case EffectCheckConfig:
 		c.setState(next)
 		c.checkConfig()
@@ -610,19 +612,6 @@ func (c *managerConn) sendABRT(reason AbortReason) {
 	c.send(&c.out)
 }
 
-func (c *managerConn) sendROER(invoke uint16, v ErrorValue) {
-	c.prst(invoke, MessageROER)
-	c.out.PRST.Error.ErrorValue = v
-	c.out.PRST.Error.Parameter = nil
-	c.send(&c.out)
-}
-
-func (c *managerConn) sendRORJ(invoke uint16, p RorjProblem) {
-	c.prst(invoke, MessageRORJ)
-	c.out.PRST.Reject.Problem = p
-	c.send(&c.out)
-}
-
 // sendAARE answers the agent's AARQ. The association information mirrors the agent's
 // protocol and nomenclature versions (one of them, as 20601 requires) and names the manager.
 func (c *managerConn) sendAARE(result AssociateResult) {
@@ -658,7 +647,17 @@ func pickVersion(offered, def uint32) uint32 {
 // input that cannot be decoded; protocol errors are answered by the state machine.
 func (c *managerConn) receive(apdu []byte) error {
 	if _, err := c.in.Unmarshal(apdu); err != nil {
-		return err
+		if c.m.cfg.StrictReports {
+			return err
+		}
+		_, skipped, terr := c.in.unmarshalTolerant(apdu)
+		if terr != nil || skipped == 0 {
+			return err // the strict decoder's error names the first defect
+		}
+		c.info.TrailingOctetReports++
+		if c.info.TrailingOctetReports == 1 {
+			c.logf("ieee11073: manager: agent %s: skipped %d octets after the scan report in an event-info (%v)", c.info.RemoteAddr, skipped, err)
+		}
 	}
 	switch c.in.Choice {
 	case ChoiceAARQ:
@@ -823,6 +822,18 @@ func (c *managerConn) handleReport() {
 			c.info.UnknownObjects += dropUnknownHandles(c.info.Config, &ev.Report)
 			c.obs, err = c.info.Config.Observations(c.obs[:0], ev)
 		}
+		if err != nil && !c.m.cfg.StrictReports && !c.info.Extended && eventInfoKind(ev.EventType) != infoScanVar {
+			if alt := otherStandardLayout(c.info.ConfigID); alt != nil {
+				// Every observation must have the other layout's length exactly.
+				if obs, aerr := alt.Observations(c.obs[:0], ev); aerr == nil {
+					c.obs, err = obs, nil
+					c.info.OtherLayoutReports++
+					if c.info.OtherLayoutReports == 1 {
+						c.logf("ieee11073: manager: agent %s announced configuration %#04x but reports in the layout of %#04x", c.info.RemoteAddr, uint16(c.info.ConfigID), uint16(alt.ID))
+					}
+				}
+			}
+		}
 		switch {
 		case errors.Is(err, ErrUnsupportedReport) && hEv != nil:
 			err = hEv(&c.info, ev)
@@ -848,6 +859,30 @@ func (c *managerConn) handleReport() {
 	c.send(&c.out)
 }
 
+// logf writes a line to the ErrorLog, if there is one.
+func (c *managerConn) logf(format string, args ...any) {
+	if l := c.m.cfg.ErrorLog; l != nil {
+		l(format, args...)
+	}
+}
+
+// otherStandardLayout returns the other standard configuration of the same specialization
+// with the same objects but a different obs-val-data layout (10404: 0x0190 without time
+// stamps, 0x0191 with them), or nil.
+func otherStandardLayout(id ConfigID) *Configuration {
+	var alt ConfigID
+	switch id {
+	case 0x0190:
+		alt = 0x0191
+	case 0x0191:
+		alt = 0x0190
+	default:
+		return nil
+	}
+	cfg, _ := StandardConfiguration(alt)
+	return cfg
+}
+
 // handleResponse completes the manager's outstanding GET. Responses to nothing the manager
 // asked are ignored.
 func (c *managerConn) handleResponse() {
@@ -869,37 +904,32 @@ func (c *managerConn) handleResponse() {
 // does not have, and returns how many it removed.
 func dropUnknownHandles(cfg *Configuration, info *EventInfo) uint64 {
 	var n uint64
-	keepFixed := func(l []ObservationScanFixed) []ObservationScanFixed {
-		out := l[:0]
-		for _, o := range l {
-			if cfg.Object(o.ObjHandle) != nil {
-				out = append(out, o)
-			} else {
-				n++
-			}
-		}
-		return out
-	}
-	keepVar := func(l []ObservationScan) []ObservationScan {
-		out := l[:0]
-		for _, o := range l {
-			if cfg.Object(o.ObjHandle) != nil {
-				out = append(out, o)
-			} else {
-				n++
-			}
-		}
-		return out
-	}
-	info.ScanFixed.Observations = keepFixed(info.ScanFixed.Observations)
-	info.ScanVar.Observations = keepVar(info.ScanVar.Observations)
+	info.ScanFixed.Observations = keepKnown(cfg, info.ScanFixed.Observations, &n)
+	info.ScanVar.Observations = keepKnown(cfg, info.ScanVar.Observations, &n)
 	for i := range info.ScanMPFixed.Persons {
 		p := &info.ScanMPFixed.Persons[i]
-		p.Observations = keepFixed(p.Observations)
+		p.Observations = keepKnown(cfg, p.Observations, &n)
 	}
 	for i := range info.ScanMPVar.Persons {
 		p := &info.ScanMPVar.Persons[i]
-		p.Observations = keepVar(p.Observations)
+		p.Observations = keepKnown(cfg, p.Observations, &n)
 	}
 	return n
 }
+
+// keepKnown keeps, in place, the observations of l whose object cfg has, and adds the
+// number of the others to dropped.
+func keepKnown[O interface{ objHandle() Handle }](cfg *Configuration, l []O, dropped *uint64) []O {
+	out := l[:0]
+	for _, o := range l {
+		if cfg.Object(o.objHandle()) != nil {
+			out = append(out, o)
+		} else {
+			*dropped++
+		}
+	}
+	return out
+}
+
+func (o ObservationScanFixed) objHandle() Handle { return o.ObjHandle }
+func (o ObservationScan) objHandle() Handle      { return o.ObjHandle }

@@ -1,6 +1,9 @@
 package ieee11073
 
-import "slices"
+import (
+	"encoding/binary"
+	"slices"
+)
 
 // fixedPlan is the layout of one object's obs-val-data in fixed-format scan reports,
 // worked out once from the object's attribute value map when its Configuration is built:
@@ -13,11 +16,7 @@ import "slices"
 // most once; other maps, and reports whose bytes the plan cannot take, go through
 // appendFixedObj, which also names the failing field.
 type fixedPlan struct {
-	// What the plan was built from: it applies only while the object still has them.
-	valMap *AttrValMapEntry // &ValMap[0]; nil: no plan
-	mapLen int              // len(ValMap)
-	physio []OID            // PhysioList
-	typ    Type             // Type
+	valMap *AttrValMapEntry // &ValMap[0] of the object it was built from; nil: no plan
 	unit   OID              // Unit
 	handle Handle           // Handle
 	size   int              // bytes of obs-val-data
@@ -31,9 +30,8 @@ type fixedPlan struct {
 
 // planHead is the count and length that open a compound value: the data must hold them.
 type planHead struct {
-	at    int    // offset in obs-val-data
-	count uint16 // parts
-	len   uint16 // bytes of the parts
+	at   int    // offset in obs-val-data
+	want uint32 // the count (high 16 bits) and the length of the parts (low 16 bits)
 }
 
 // planObs is where one observation's number sits in obs-val-data, and what it measures.
@@ -43,14 +41,19 @@ type planObs struct {
 	float bool // a FLOAT; an SFLOAT otherwise
 }
 
-// buildPlans returns the plans for objs, one per object; an object whose map no plan
-// covers gets a plan with a nil valMap.
-func buildPlans(objs []ConfiguredObject) []fixedPlan {
-	plans := make([]fixedPlan, len(objs))
-	for i := range objs {
-		plans[i] = makePlan(&objs[i])
+// buildPlans builds the plans of c's objects, one per object; an object whose map no plan
+// covers gets a plan with a nil valMap. The plans apply to c.Objects as it is now: a
+// Configuration is read-only once built, and Observations uses them only while c.Objects
+// is still the slice they were built from.
+func (c *Configuration) buildPlans() {
+	c.plans = make([]fixedPlan, len(c.Objects))
+	for i := range c.Objects {
+		c.plans[i] = makePlan(&c.Objects[i])
 	}
-	return plans
+	c.plansFor = nil
+	if len(c.Objects) > 0 {
+		c.plansFor = &c.Objects[0]
+	}
 }
 
 // maxPlanObs bounds the observations a plan describes, so that a configuration report
@@ -91,7 +94,7 @@ func makePlan(obj *ConfiguredObject) fixedPlan {
 			if len(p.obs)+(n-4)/size > maxPlanObs {
 				return fixedPlan{}
 			}
-			p.heads = append(p.heads, planHead{at: off, count: uint16((n - 4) / size), len: uint16(n - 4)})
+			p.heads = append(p.heads, planHead{at: off, want: uint32((n-4)/size)<<16 | uint32(n-4)})
 			for i := 0; i < (n-4)/size; i++ {
 				p.obs = append(p.obs, planObs{at: off + 4 + i*size, typ: component(obj, i), float: size == 4})
 			}
@@ -109,16 +112,9 @@ func makePlan(obj *ConfiguredObject) fixedPlan {
 	if len(m) == 0 || len(p.obs) > maxPlanObs {
 		return fixedPlan{}
 	}
-	p.valMap, p.mapLen, p.size = &m[0], len(m), off
-	p.physio, p.typ, p.unit, p.handle = obj.PhysioList, obj.Type, obj.Unit, obj.Handle
+	p.valMap, p.size = &m[0], off
+	p.unit, p.handle = obj.Unit, obj.Handle
 	return p
-}
-
-// describes reports whether p was built from obj as it is now.
-func (p *fixedPlan) describes(obj *ConfiguredObject) bool {
-	return obj.Handle == p.handle && obj.Type == p.typ && obj.Unit == p.unit &&
-		len(obj.ValMap) == p.mapLen && p.mapLen > 0 && &obj.ValMap[0] == p.valMap &&
-		len(obj.PhysioList) == len(p.physio) && (len(p.physio) == 0 || &obj.PhysioList[0] == &p.physio[0])
 }
 
 // appendPlannedScan appends the observations of obs, one object after the other, for as
@@ -128,7 +124,9 @@ func (p *fixedPlan) describes(obj *ConfiguredObject) bool {
 // malformed value; the caller decodes that one with appendFixedObj.
 func (c *Configuration) appendPlannedScan(dst []Observation, obs []ObservationScanFixed, person uint16) ([]Observation, int) {
 	plans, objs := c.plans, c.Objects
-	if len(plans) != len(objs) {
+	// The plans were built from these objects, and the objects have not changed since: a
+	// Configuration is read-only once built. A copy given objects of its own has no plans.
+	if len(plans) != len(objs) || len(objs) == 0 || &objs[0] != c.plansFor {
 		return dst, 0
 	}
 	next := 0 // reports usually list objects in the order of the configuration
@@ -153,21 +151,18 @@ func (c *Configuration) appendPlannedScan(dst []Observation, obs []ObservationSc
 		}
 		next = j + 1
 		p := &plans[j]
-		if len(v) != p.size || !p.describes(&objs[j]) {
+		if p.valMap == nil || len(v) != p.size {
 			return dst, n
 		}
-		for _, hd := range p.heads {
-			f := v[hd.at : hd.at+4]
-			if uint16(f[0])<<8|uint16(f[1]) != hd.count || uint16(f[2])<<8|uint16(f[3]) != hd.len {
+		for k := range p.heads {
+			if hd := &p.heads[k]; binary.BigEndian.Uint32(v[hd.at:]) != hd.want {
 				return dst, n
 			}
 		}
 		var tm AbsoluteTime
 		if i := p.timeAt; i >= 0 {
 			t := v[i : i+8]
-			x := uint64(t[0])<<56 | uint64(t[1])<<48 | uint64(t[2])<<40 | uint64(t[3])<<32 |
-				uint64(t[4])<<24 | uint64(t[5])<<16 | uint64(t[6])<<8 | uint64(t[7])
-			if !bcd8(x) {
+			if !bcd8(binary.BigEndian.Uint64(t)) {
 				return dst, n
 			}
 			tm = AbsoluteTime(t)

@@ -70,10 +70,7 @@ func (c *ConfigReport) AppendBinary(b []byte) ([]byte, error) {
 			return b, err
 		}
 	}
-	if b, err = mder.Fill(b, mark); err != nil {
-		return b, encodeError(field, err)
-	}
-	return b, nil
+	return fillField(b, mark, field)
 }
 
 // ConfigReportRsp is the manager's answer to a configuration report (20601 Annex A).
@@ -173,10 +170,7 @@ func (d *DataRequest) AppendBinary(b []byte) ([]byte, error) {
 	for _, h := range d.ObjHandles {
 		b = mder.AppendU16(b, uint16(h))
 	}
-	if b, err = mder.Fill(b, mark); err != nil {
-		return b, encodeError(field, err)
-	}
-	return b, nil
+	return fillField(b, mark, field)
 }
 
 // DataResponse answers a data request and carries the data as an event (action-info-args of
@@ -467,10 +461,7 @@ func (l SegmentInfoList) AppendBinary(b []byte) ([]byte, error) {
 			return b, err
 		}
 	}
-	if b, err = mder.Fill(b, mark); err != nil {
-		return b, encodeError("SegmentInfoList", err)
-	}
-	return b, nil
+	return fillField(b, mark, "SegmentInfoList")
 }
 
 // SetTimeInvoke sets an agent's absolute time (action-info-args of MDCActSetTime, 20601

@@ -95,10 +95,7 @@ func appendObsFixed(b []byte, v []ObservationScanFixed, field string) ([]byte, e
 			return b, encodeError(field, err)
 		}
 	}
-	if b, err = mder.Fill(b, mark); err != nil {
-		return b, encodeError(field, err)
-	}
-	return b, nil
+	return fillField(b, mark, field)
 }
 
 // AppendBinary appends the MDER encoding of s to b.
@@ -176,10 +173,7 @@ func appendObsVar(b []byte, v []ObservationScan, field string) ([]byte, error) {
 			return b, err
 		}
 	}
-	if b, err = mder.Fill(b, mark); err != nil {
-		return b, encodeError(field, err)
-	}
-	return b, nil
+	return fillField(b, mark, field)
 }
 
 // AppendBinary appends the MDER encoding of s to b.
@@ -242,25 +236,14 @@ func (s *ScanReportInfoMPFixed) decode(r *mder.Reader) bool {
 	return r.End(end, field)
 }
 
+func appendPerFixed(b []byte, p *ScanReportPerFixed, _ string) ([]byte, error) {
+	b = mder.AppendU16(b, p.PersonID)
+	return appendObsFixed(b, p.Observations, "ScanReportPerFixed.obs-scan-fix")
+}
+
 // AppendBinary appends the MDER encoding of s to b.
 func (s *ScanReportInfoMPFixed) AppendBinary(b []byte) ([]byte, error) {
-	const field = "ScanReportInfoMPFixed.scan-per-fixed"
-	b = mder.AppendU16(b, s.DataReqID)
-	b = mder.AppendU16(b, s.ScanReportNo)
-	b, mark, err := mder.MarkSeq(b, len(s.Persons))
-	if err != nil {
-		return b, encodeError(field, err)
-	}
-	for i := range s.Persons {
-		b = mder.AppendU16(b, s.Persons[i].PersonID)
-		if b, err = appendObsFixed(b, s.Persons[i].Observations, "ScanReportPerFixed.obs-scan-fix"); err != nil {
-			return b, err
-		}
-	}
-	if b, err = mder.Fill(b, mark); err != nil {
-		return b, encodeError(field, err)
-	}
-	return b, nil
+	return appendScanList(b, s.DataReqID, s.ScanReportNo, s.Persons, "ScanReportInfoMPFixed.scan-per-fixed", appendPerFixed)
 }
 
 // ScanReportInfoMPVar is a variable-format scan report for several persons
@@ -316,25 +299,14 @@ func (s *ScanReportInfoMPVar) decode(r *mder.Reader) bool {
 	return r.End(end, field)
 }
 
+func appendPerVar(b []byte, p *ScanReportPerVar, _ string) ([]byte, error) {
+	b = mder.AppendU16(b, p.PersonID)
+	return appendObsVar(b, p.Observations, "ScanReportPerVar.obs-scan-var")
+}
+
 // AppendBinary appends the MDER encoding of s to b.
 func (s *ScanReportInfoMPVar) AppendBinary(b []byte) ([]byte, error) {
-	const field = "ScanReportInfoMPVar.scan-per-var"
-	b = mder.AppendU16(b, s.DataReqID)
-	b = mder.AppendU16(b, s.ScanReportNo)
-	b, mark, err := mder.MarkSeq(b, len(s.Persons))
-	if err != nil {
-		return b, encodeError(field, err)
-	}
-	for i := range s.Persons {
-		b = mder.AppendU16(b, s.Persons[i].PersonID)
-		if b, err = appendObsVar(b, s.Persons[i].Observations, "ScanReportPerVar.obs-scan-var"); err != nil {
-			return b, err
-		}
-	}
-	if b, err = mder.Fill(b, mark); err != nil {
-		return b, encodeError(field, err)
-	}
-	return b, nil
+	return appendScanList(b, s.DataReqID, s.ScanReportNo, s.Persons, "ScanReportInfoMPVar.scan-per-var", appendPerVar)
 }
 
 // ScanReportInfoGrouped is a grouped scan report: each group is the values of the objects
@@ -381,24 +353,17 @@ func (s *ScanReportInfoGrouped) decode(r *mder.Reader) bool {
 	return r.End(end, field)
 }
 
-// AppendBinary appends the MDER encoding of s to b.
-func (s *ScanReportInfoGrouped) AppendBinary(b []byte) ([]byte, error) {
-	const field = "ScanReportInfoGrouped.obs-scan-grouped"
-	b = mder.AppendU16(b, s.DataReqID)
-	b = mder.AppendU16(b, s.ScanReportNo)
-	b, mark, err := mder.MarkSeq(b, len(s.Groups))
+func appendGroup(b []byte, g *[]byte, field string) ([]byte, error) {
+	b, err := mder.AppendOctets(b, *g)
 	if err != nil {
 		return b, encodeError(field, err)
 	}
-	for _, g := range s.Groups {
-		if b, err = mder.AppendOctets(b, g); err != nil {
-			return b, encodeError(field, err)
-		}
-	}
-	if b, err = mder.Fill(b, mark); err != nil {
-		return b, encodeError(field, err)
-	}
 	return b, nil
+}
+
+// AppendBinary appends the MDER encoding of s to b.
+func (s *ScanReportInfoGrouped) AppendBinary(b []byte) ([]byte, error) {
+	return appendScanList(b, s.DataReqID, s.ScanReportNo, s.Groups, "ScanReportInfoGrouped.obs-scan-grouped", appendGroup)
 }
 
 // ScanReportInfoMPGrouped is a grouped scan report for several persons
@@ -451,23 +416,31 @@ func (s *ScanReportInfoMPGrouped) decode(r *mder.Reader) bool {
 	return r.End(end, field)
 }
 
+func appendPerGrouped(b []byte, p *ScanReportPerGrouped, field string) ([]byte, error) {
+	b = mder.AppendU16(b, p.PersonID)
+	return appendGroup(b, &p.Group, field)
+}
+
 // AppendBinary appends the MDER encoding of s to b.
 func (s *ScanReportInfoMPGrouped) AppendBinary(b []byte) ([]byte, error) {
-	const field = "ScanReportInfoMPGrouped.scan-per-grouped"
-	b = mder.AppendU16(b, s.DataReqID)
-	b = mder.AppendU16(b, s.ScanReportNo)
-	b, mark, err := mder.MarkSeq(b, len(s.Persons))
+	return appendScanList(b, s.DataReqID, s.ScanReportNo, s.Persons, "ScanReportInfoMPGrouped.scan-per-grouped", appendPerGrouped)
+}
+
+// appendScanList encodes the scan reports made of a data-req-id, a scan-report-no and a
+// SEQUENCE OF elements (the grouped and the multiple-person ones); elem appends one element,
+// naming field on failure.
+func appendScanList[E any](b []byte, dataReqID, scanReportNo uint16, list []E, field string,
+	elem func(b []byte, e *E, field string) ([]byte, error)) ([]byte, error) {
+	b = mder.AppendU16(b, dataReqID)
+	b = mder.AppendU16(b, scanReportNo)
+	b, mark, err := mder.MarkSeq(b, len(list))
 	if err != nil {
 		return b, encodeError(field, err)
 	}
-	for i := range s.Persons {
-		b = mder.AppendU16(b, s.Persons[i].PersonID)
-		if b, err = mder.AppendOctets(b, s.Persons[i].Group); err != nil {
-			return b, encodeError(field, err)
+	for i := range list {
+		if b, err = elem(b, &list[i], field); err != nil {
+			return b, err
 		}
 	}
-	if b, err = mder.Fill(b, mark); err != nil {
-		return b, encodeError(field, err)
-	}
-	return b, nil
+	return fillField(b, mark, field)
 }

@@ -341,6 +341,13 @@ func (t Timer) DefaultTimeout() time.Duration {
 	return 0
 }
 
+// defaultTimeout sets *d to t's default timeout when it is zero.
+func defaultTimeout(d *time.Duration, t Timer) {
+	if *d == 0 {
+		*d = t.DefaultTimeout()
+	}
+}
+
 // Event is the event the expiry of t feeds to Next.
 func (t Timer) Event() Event {
 	switch t {
@@ -574,4 +581,46 @@ func buildManagerTable() (t stateTable) {
 	// Row 9: Disassociating.
 	disassociating(&t)
 	return t
+}
+
+// commonReply builds in out the APDU of an effect agent and manager carry out alike:
+// EffectSendRLRQ and EffectSendRLRE (reason normal), EffectSendABRT (its reason follows
+// from ev: a configuration timeout, another timeout, or undefined) and EffectSendROER or
+// EffectSendRORJ, which answer the confirmed invoke in with no-such-object-instance or
+// unrecognized-operation. It reports whether out is to be sent: not for an ROER or RORJ
+// when in is no confirmed invoke, nor for any other effect. Like Next, it does no I/O.
+func commonReply(eff Effect, ev Event, in, out *APDU) bool {
+	switch eff {
+	case EffectSendRLRQ:
+		out.Choice = ChoiceRLRQ
+		out.RLRQ.Reason = ReleaseRequestReasonNormal
+	case EffectSendRLRE:
+		out.Choice = ChoiceRLRE
+		out.RLRE.Reason = ReleaseResponseReasonNormal
+	case EffectSendABRT:
+		out.Choice = ChoiceABRT
+		out.ABRT.Reason = AbortReasonUndefined
+		switch ev {
+		case EventConfigurationTimeout:
+			out.ABRT.Reason = AbortReasonConfigurationTimeout
+		case EventAssociationTimeout, EventResponseTimeout, EventReleaseTimeout:
+			out.ABRT.Reason = AbortReasonResponseTimeout
+		}
+	case EffectSendROER, EffectSendRORJ:
+		if in.Choice != ChoicePRST || !in.PRST.Choice.IsConfirmed() {
+			return false
+		}
+		out.Choice = ChoicePRST
+		out.PRST.InvokeID = in.PRST.InvokeID
+		if eff == EffectSendROER {
+			out.PRST.Choice = MessageROER
+			out.PRST.Error = ErrorResult{ErrorValue: ErrorValueNoSuchObjectInstance}
+		} else {
+			out.PRST.Choice = MessageRORJ
+			out.PRST.Reject.Problem = RorjProblemUnrecognizedOperation
+		}
+	default:
+		return false
+	}
+	return true
 }

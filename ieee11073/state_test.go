@@ -2,6 +2,7 @@ package ieee11073
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -404,5 +405,43 @@ func TestNextAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("Next allocates %v times per call pair, want 0", allocs)
+	}
+}
+
+// TestCommonReply checks the APDUs agent and manager build alike for an effect.
+func TestCommonReply(t *testing.T) {
+	confirmed := &APDU{Choice: ChoicePRST, PRST: DataAPDU{InvokeID: 7, Choice: MessageROIVConfirmedSet}}
+	unconfirmed := &APDU{Choice: ChoicePRST, PRST: DataAPDU{InvokeID: 7, Choice: MessageROIVSet}}
+	tests := []struct {
+		name string
+		eff  Effect
+		ev   Event
+		in   *APDU
+		want *APDU // nil: nothing to send
+	}{
+		{"RLRQ", EffectSendRLRQ, EventReqRelease, &APDU{}, &APDU{Choice: ChoiceRLRQ, RLRQ: RLRQ{Reason: ReleaseRequestReasonNormal}}},
+		{"RLRE", EffectSendRLRE, EventRxRLRQ, &APDU{}, &APDU{Choice: ChoiceRLRE, RLRE: RLRE{Reason: ReleaseResponseReasonNormal}}},
+		{"ABRT config timeout", EffectSendABRT, EventConfigurationTimeout, &APDU{}, &APDU{Choice: ChoiceABRT, ABRT: ABRT{Reason: AbortReasonConfigurationTimeout}}},
+		{"ABRT response timeout", EffectSendABRT, EventResponseTimeout, &APDU{}, &APDU{Choice: ChoiceABRT, ABRT: ABRT{Reason: AbortReasonResponseTimeout}}},
+		{"ABRT other", EffectSendABRT, EventRxAARE, &APDU{}, &APDU{Choice: ChoiceABRT, ABRT: ABRT{Reason: AbortReasonUndefined}}},
+		{"ROER", EffectSendROER, EventRxOtherInvoke, confirmed, &APDU{Choice: ChoicePRST, PRST: DataAPDU{InvokeID: 7, Choice: MessageROER,
+			Error: ErrorResult{ErrorValue: ErrorValueNoSuchObjectInstance}}}},
+		{"RORJ", EffectSendRORJ, EventRxOtherInvoke, confirmed, &APDU{Choice: ChoicePRST, PRST: DataAPDU{InvokeID: 7, Choice: MessageRORJ,
+			Reject: RejectResult{Problem: RorjProblemUnrecognizedOperation}}}},
+		{"ROER unconfirmed", EffectSendROER, EventRxOtherInvoke, unconfirmed, nil},
+		{"RORJ unconfirmed", EffectSendRORJ, EventRxOtherInvoke, unconfirmed, nil},
+		{"other effect", EffectSendAARQ, EventReqAssociate, &APDU{}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out APDU
+			send := commonReply(tt.eff, tt.ev, tt.in, &out)
+			if send != (tt.want != nil) {
+				t.Fatalf("commonReply(%v, %v) = %v, want %v", tt.eff, tt.ev, send, tt.want != nil)
+			}
+			if send && !reflect.DeepEqual(&out, tt.want) {
+				t.Errorf("commonReply(%v, %v) built %+v, want %+v", tt.eff, tt.ev, out, *tt.want)
+			}
+		})
 	}
 }

@@ -81,7 +81,11 @@
 //	    bits), person_id (multiple-person reports).
 //	{"event":"disassociation","remote":ADDR,"system_id":HEX,"reports":N,"error":S}
 //	    The association ended; error is absent after a normal release and says why
-//	    otherwise (abort, timeout, undecodable APDU, transport lost).
+//	    otherwise (abort, timeout, undecodable APDU, transport lost). When the agent
+//	    sent reports the manager took despite a known defect, other_layout_reports
+//	    counts those in the other standard layout of the specialization (0x0190 and
+//	    0x0191) and trailing_octet_reports those with octets after the scan report; the
+//	    first of each kind is also logged on stderr.
 //
 // # Agent output (agent)
 //

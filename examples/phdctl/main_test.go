@@ -4,12 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -296,4 +300,83 @@ func TestSignalShutdown(t *testing.T) {
 	}
 	agent.Process.Signal(syscall.SIGINT)
 	agent.Wait() // the agent's own error (its association is gone) is not under test here
+}
+
+// TestManagerCountsTolerances replays the agent side of a session of Signove Antidote's
+// sample glucometer agent (captured against Antidote's own manager; see
+// ieee11073/testdata/antidote_sessions.txt), which puts 2 stray octets after the scan
+// report in each event-info, and checks that the manager takes its reports and counts
+// them on the disassociation line.
+func TestManagerCountsTolerances(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	var stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"manager", "--listen", "127.0.0.1:0"}, nil, pw, &stderr)
+		pw.Close()
+	}()
+	out := readLines(t, pr)
+	addr, _ := out.until(t, "listening")["addr"].(string)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, h := range []string{
+		"e2000032800000000001002a5079002680000000800080000000000000000080000000081133557799bbddff06a40001010000000000",
+		"e70000ae00ac0000020300a60000001100a0098600040000000009280004000000000984000a00081133557799bbddff0a44000206a40a55000400000000092d0004000000000a45001000000000000000000000000000000000098700080000000000000000098f00040000000009e8000800000000000000000a620006000000000000095500020000099c00020000098800060000000000000a4b0004000000000a5a0004000000000914000400000000",
+		"e700002a00280000010100220000ffffffff0d1d0018f00000000001000e0001000af08420261122023709500000",
+		"e700002a00280001010100220000ffffffff0d1d0018f00000000001000e0001000af0a220261122023710500000",
+		"e700002a00280002010100220000ffffffff0d1d0018f00000000001000e0001000af11020261122023711500000",
+		"e40000020000",
+	} {
+		b, err := hex.DecodeString(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var values []any
+	for {
+		m := out.next(t)
+		if m["event"] == "observation" {
+			values = append(values, m["value"])
+		}
+		if m["event"] == "disassociation" {
+			if m["error"] != nil || m["reports"] != 3.0 || m["trailing_octet_reports"] != 3.0 || m["other_layout_reports"] != nil {
+				t.Errorf("disassociation line %v, want 3 reports with trailing octets, no error", m)
+			}
+			break
+		}
+	}
+	if fmt.Sprint(values) != "[13.2 16.2 27.2]" {
+		t.Errorf("values %v, want [13.2 16.2 27.2] as Antidote's manager printed", values)
+	}
+	cancel()
+	<-done
+	if !strings.Contains(stderr.String(), "skipped 2 octets") {
+		t.Errorf("stderr %q does not log the tolerance", stderr.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader on different goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -46,6 +46,14 @@ func runManager(ctx context.Context, args []string, stdin io.Reader, stdout, std
 				"system_id": hex.EncodeToString(info.SystemID[:]),
 				"reports":   info.Reports,
 			}
+			// Reports the manager took despite a known agent defect (see
+			// ieee11073.ManagerConfig.StrictReports).
+			if n := info.OtherLayoutReports; n != 0 {
+				line["other_layout_reports"] = n
+			}
+			if n := info.TrailingOctetReports; n != 0 {
+				line["trailing_octet_reports"] = n
+			}
 			if err != nil {
 				line["error"] = err.Error()
 			}

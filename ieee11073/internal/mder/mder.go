@@ -42,6 +42,11 @@ type Reader struct {
 	total int
 	limit int // bytes that must remain after the innermost open value
 
+	// Lax, when set, lets a decoder that calls SkipExcess skip octets left over inside
+	// the innermost open value; Skipped counts the octets skipped so.
+	Lax     bool
+	Skipped int
+
 	// Field, Off and Err describe the first failure; Err is nil while all reads succeed.
 	Field string
 	Off   int
@@ -219,6 +224,19 @@ func (r *Reader) End(saved int, field string) bool {
 		return true
 	}
 	return r.Fail(field, ErrLength)
+}
+
+// SkipExcess skips, when r.Lax is set, the octets left unread inside the innermost open
+// value, so that End succeeds; it adds their number to r.Skipped. It never reads past the
+// open value, and does nothing when r.Lax is not set.
+func (r *Reader) SkipExcess() {
+	if !r.Lax {
+		return
+	}
+	if n := len(r.S) - r.limit; n > 0 {
+		r.S = r.S[n:]
+		r.Skipped += n
+	}
 }
 
 // Seq reads the count and length of a SEQUENCE OF whose elements take at least min bytes
