@@ -227,6 +227,11 @@ func TestManagerExtendedConfiguration(t *testing.T) {
 			// The manager remembers the configuration by System ID and Config ID.
 			want = []State{StateAssociating, StateOperating, StateDisassociating, StateUnassociated}
 		}
+		// Close ends the transport: the agent may or may not have reached Disconnected by
+		// the time Close returns; the association's own transitions are what is checked.
+		if n := len(states); n > 0 && states[n-1] == StateDisconnected {
+			states = states[:n-1]
+		}
 		if len(states) != len(want) {
 			t.Fatalf("round %d: agent states %v, want %v", round, states, want)
 		}
