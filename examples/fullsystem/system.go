@@ -464,6 +464,7 @@ run:
 	}
 	if len(gws) > 0 {
 		for _, g := range gws[0] {
+			g.FlushLocal()
 			if l := g.Local(); l != nil {
 				if c, err := l.Count(context.Background()); err == nil {
 					res.LocalStored += c
