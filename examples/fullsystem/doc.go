@@ -129,7 +129,7 @@
 //
 // # Scale
 //
-//	fullsystem scale [-agents 20000] [-procs 4] [-subs 4] [-mains 2] [-duration 30s] [-rate 0.2]
+//	fullsystem scale [-agents 20000] [-procs 4] [-subs 4] [-mains 2] [-duration 30s] [-rate 0.2] [-users 20]
 //
 // starts the server, the main gateways, the sub-gateways and the agent processes as child
 // processes of its own, each role on its own loopback address (server 127.0.10.1, main
