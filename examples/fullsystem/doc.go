@@ -73,7 +73,9 @@
 //
 // sent counts the measurements whose confirmation agents received; stored the
 // measurements the server stored; duplicates the entries the server already held (retries
-// after a failure); lost = sent - stored; throughput is stored per second of the run; p50
+// after a failure); lost = sent - stored (stored may exceed sent by measurements a gateway
+// took whose confirmation an agent had not received when it was stopped: stored once all
+// the same); throughput is stored per second of the run; p50
 // and p99 are the latencies in milliseconds from sealing at the agent to storing at the
 // server.
 //
