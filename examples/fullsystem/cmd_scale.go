@@ -118,7 +118,7 @@ func cmdScale(ctx context.Context, args []string, out io.Writer) error {
 	procs := fs.Int("procs", 4, "agent processes (each its own source address 127.0.13.N)")
 	subs := fs.Int("subs", 4, "sub-gateway processes (127.0.12.N)")
 	mains := fs.Int("mains", 2, "main gateway processes (127.0.11.N)")
-	users := fs.Int("users", 100, "users in the key directory")
+	users := fs.Int("users", 20, "users in the key directory (every process derives all their keys)")
 	duration := fs.Duration("duration", 30*time.Second, "how long agents measure")
 	rate := fs.Float64("rate", 0.2, "measurements per agent per second")
 	port := fs.Int("port", 7400, "base port; every role has its own loopback address")
@@ -192,8 +192,15 @@ func cmdScale(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	began := time.Now()
-	var agentProcs []*child
+	// Agent processes start together (each derives the users' keys first), so that their
+	// agents measure over the same period.
 	per := (*agents + *procs - 1) / *procs
+	type started struct {
+		c   *child
+		err error
+	}
+	results := make([]started, *procs)
+	var wg sync.WaitGroup
 	for k := range *procs {
 		n := min(per, *agents-k*per)
 		if n <= 0 {
@@ -201,13 +208,29 @@ func cmdScale(ctx context.Context, args []string, out io.Writer) error {
 		}
 		// Each agent process prefers the sub-gateways in its own rotation.
 		rot := append(append([]string{}, subAddrs[k%len(subAddrs):]...), subAddrs[:k%len(subAddrs)]...)
-		c, err := start(fmt.Sprintf("agents-%d", k), "agents", "agents", "-data", *data, "-group", strconv.Itoa(k),
-			"-source", fmt.Sprintf("127.0.13.%d", k+1), "-gateways", strings.Join(rot, ","),
-			"-agents", strconv.Itoa(n), "-duration", duration.String(), "-rate", strconv.FormatFloat(*rate, 'g', -1, 64))
-		if err != nil {
-			return err
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := startChild(bin, fmt.Sprintf("agents-%d", k), "agents", "agents", "-data", *data, "-group", strconv.Itoa(k),
+				"-source", fmt.Sprintf("127.0.13.%d", k+1), "-gateways", strings.Join(rot, ","),
+				"-agents", strconv.Itoa(n), "-duration", duration.String(), "-rate", strconv.FormatFloat(*rate, 'g', -1, 64))
+			results[k] = started{c, err}
+		}()
+	}
+	wg.Wait()
+	var agentProcs []*child
+	var startErr error
+	for _, r := range results {
+		if r.c != nil {
+			agentProcs = append(agentProcs, r.c)
+			all = append(all, r.c)
 		}
-		agentProcs = append(agentProcs, c)
+		if r.err != nil {
+			startErr = r.err
+		}
+	}
+	if startErr != nil {
+		return startErr
 	}
 	fmt.Fprintf(out, "scale: all %d processes ready after %v\n", len(all), time.Since(began).Round(time.Millisecond))
 	measureStart := time.Now()
@@ -258,8 +281,9 @@ func cmdScale(ctx context.Context, args []string, out io.Writer) error {
 		sent += r.Sent
 		resent += r.Resent
 	}
+	// Drain (also after an interrupt: what the agents sent is durable in the queues).
 	deadline := time.Now().Add(2 * time.Minute)
-	for readStatus().Stored < sent && time.Now().Before(deadline) && ctx.Err() == nil {
+	for readStatus().Stored < sent && time.Now().Before(deadline) {
 		time.Sleep(200 * time.Millisecond)
 		for _, c := range all {
 			c.sampleRSS()

@@ -69,11 +69,13 @@
 // the hierarchy drains, everything shuts down, and the program prints a summary table and
 // exactly one JSON line:
 //
-//	{"sent":9013,"stored":9013,"duplicates":0,"lost":0,"alarms":3,"throughput":300,"p50":48.9,"p99":361.5}
+//	{"sent":8872,"stored":8872,"duplicates":0,"lost":0,"alarms":3,"throughput":295.7,"p50":38.57,"p99":97.83}
 //
 // sent counts the measurements whose confirmation agents received; stored the
 // measurements the server stored; duplicates the entries the server already held (retries
-// after a failure); lost = sent - stored; throughput is stored per second of the run; p50
+// after a failure); lost = sent - stored (stored may exceed sent by measurements a gateway
+// took whose confirmation an agent had not received when it was stopped: stored once all
+// the same); throughput is stored per second of the run; p50
 // and p99 are the latencies in milliseconds from sealing at the agent to storing at the
 // server.
 //
@@ -129,7 +131,7 @@
 //
 // # Scale
 //
-//	fullsystem scale [-agents 20000] [-procs 4] [-subs 4] [-mains 2] [-duration 30s] [-rate 0.2]
+//	fullsystem scale [-agents 20000] [-procs 4] [-subs 4] [-mains 2] [-duration 30s] [-rate 0.2] [-users 20]
 //
 // starts the server, the main gateways, the sub-gateways and the agent processes as child
 // processes of its own, each role on its own loopback address (server 127.0.10.1, main

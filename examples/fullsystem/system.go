@@ -62,6 +62,8 @@ type options struct {
 	// DSN selects the server's store: empty for SQLite in the data directory, or a
 	// postgres:// URL.
 	DSN string
+	// StoreSchema is the PostgreSQL schema of the server's tables (default "public").
+	StoreSchema string
 	// Keys, when not nil, is the key directory to use instead of loading one from Data.
 	Keys *keys.Dir
 	// WriteThrough turns the gateways' delayed write of their DM mirrors off.
@@ -201,7 +203,7 @@ func runSystem(ctx context.Context, o options) (*result, error) {
 	}
 	srv, err := server.New(ctx, server.Config{
 		Dir: filepath.Join(o.Data, "server"), DSN: o.DSN, Keys: kd, TLS: srvTLS, Counters: counters,
-		Store: store.Config{NoDivision: o.NoDivision}, OnMeasurement: an.Measurement, Logf: o.Logf,
+		Store: store.Config{NoDivision: o.NoDivision, Schema: o.StoreSchema}, OnMeasurement: an.Measurement, Logf: o.Logf,
 	})
 	if err != nil {
 		return nil, err
@@ -464,6 +466,7 @@ run:
 	}
 	if len(gws) > 0 {
 		for _, g := range gws[0] {
+			g.FlushLocal()
 			if l := g.Local(); l != nil {
 				if c, err := l.Count(context.Background()); err == nil {
 					res.LocalStored += c

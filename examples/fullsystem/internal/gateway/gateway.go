@@ -75,7 +75,8 @@ type Config struct {
 	// agents keeps every measurement it takes in a local SQLite database (Dir/local.db), its
 	// observations in one table per PHD type (classified by Config ID) and its devices by
 	// System ID, as the published gateways do. The durable queue, not this store, is what
-	// makes a confirmation safe, so it commits without waiting for the disk.
+	// makes a confirmation safe, so the store is written behind the confirmations, in
+	// batches, by a goroutine of its own, and commits without waiting for the disk.
 	NoLocalStore bool
 	// WriteThrough makes the DM mirror tree write every change to disk before the
 	// operation returns; by default changes are written back later (delayed write).
@@ -95,6 +96,8 @@ type Gateway struct {
 	taken   atomic.Int64 // measurements taken from agents
 	fwd     atomic.Int64 // entries acknowledged upward
 	local   store.Store  // nil until ServeAgents, or with NoLocalStore
+	localCh chan localReq
+	localWG sync.WaitGroup
 	closeMu sync.Mutex
 	closed  bool
 	edge    atomic.Bool // serves agents: DM commands are for its devices
@@ -183,10 +186,66 @@ func (g *Gateway) ServeAgents(l net.Listener) error {
 				return fmt.Errorf("gateway %s: local store: %w", g.cfg.Name, err)
 			}
 			g.local = st
+			g.localCh = make(chan localReq, 4096)
+			g.localWG.Add(1)
+			go g.writeLocal(st, g.localCh)
 		}
 		g.closeMu.Unlock()
 	}
 	return g.mgr.Serve(l)
+}
+
+// localReq is a measurement for the local store, or (m nil) a request to report on done
+// when everything sent before is written.
+type localReq struct {
+	m    *store.Measurement
+	done chan struct{}
+}
+
+// writeLocal writes the measurements sent on ch to st in batches until ch is closed.
+func (g *Gateway) writeLocal(st store.Store, ch <-chan localReq) {
+	defer g.localWG.Done()
+	batch := make([]*store.Measurement, 0, 256)
+	var flushed []chan struct{}
+	for r := range ch {
+		batch, flushed = batch[:0], flushed[:0]
+		for ok := true; ok; {
+			if r.m != nil {
+				batch = append(batch, r.m)
+			} else {
+				flushed = append(flushed, r.done)
+			}
+			if len(batch) == cap(batch) {
+				break
+			}
+			select {
+			case r, ok = <-ch:
+			default:
+				ok = false
+			}
+		}
+		if len(batch) > 0 {
+			if _, err := st.PutBatch(context.Background(), batch); err != nil {
+				g.cfg.Logf("gateway %s: local store: %v", g.cfg.Name, err)
+			}
+		}
+		for _, d := range flushed {
+			close(d)
+		}
+	}
+}
+
+// FlushLocal returns once the measurements taken so far are in the local store.
+func (g *Gateway) FlushLocal() {
+	g.closeMu.Lock()
+	if g.local == nil || g.closed {
+		g.closeMu.Unlock()
+		return
+	}
+	done := make(chan struct{})
+	g.localCh <- localReq{done: done}
+	g.closeMu.Unlock()
+	<-done
 }
 
 // Local returns the gateway's local store, or nil.
@@ -246,19 +305,23 @@ func (g *Gateway) onEventReport(info *ieee11073.AssociationInfo, ev *ieee11073.E
 		g.cfg.Counters.Rejected.Add(1)
 		return err
 	}
-	if local := g.Local(); local != nil {
-		m, _, err := phd.Measurement(h, info.SystemID, info.ConfigID, now, ev.Info, obs)
-		if err != nil {
+	var local *store.Measurement
+	if g.Local() != nil {
+		if local, _, err = phd.Measurement(h, info.SystemID, info.ConfigID, now, ev.Info, obs); err != nil {
 			g.cfg.Counters.Rejected.Add(1)
-			return err
-		}
-		if _, err := local.Put(context.Background(), m); err != nil && !errors.Is(err, store.ErrDuplicate) {
 			return err
 		}
 	}
 	e := wire.Entry{Origin: info.SystemID, ConfigID: uint16(info.ConfigID), Received: now.UnixNano(), Hops: 1, Body: ev.Info}
 	if _, err := g.q.Append(context.Background(), encodeEntry(nil, wire.KindMeasurements, &e)); err != nil {
 		return err
+	}
+	if local != nil {
+		g.closeMu.Lock()
+		if !g.closed {
+			g.localCh <- localReq{m: local} // written behind the confirmation
+		}
+		g.closeMu.Unlock()
 	}
 	g.taken.Add(1)
 	return nil
@@ -494,7 +557,9 @@ func (g *Gateway) Close() error {
 	g.closed = true
 	sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	err1 := g.mgr.Shutdown(sctx)
+	g.closeMu.Unlock()
+	err1 := g.mgr.Shutdown(sctx) // the hooks have returned when it does
+	g.closeMu.Lock()
 	err2 := g.links.Shutdown(sctx)
 	g.downWG.Wait()
 	err4 := g.dm.Shutdown(sctx)
@@ -502,6 +567,8 @@ func (g *Gateway) Close() error {
 	err3 := g.q.Close()
 	var err6 error
 	if g.local != nil {
+		close(g.localCh)
+		g.localWG.Wait()
 		err6 = g.local.Close()
 	}
 	return errors.Join(err1, err2, err3, err4, err5, err6)
