@@ -22,12 +22,13 @@
 //   - svm: pure-Go support vector machines, sliding windows, storage reduction.
 //   - ledger: tamper-evident Merkle ledger with proofs and signed checkpoints.
 //
-// Programs: examples/phdctl (20601 decode/encode, manager, agent; BLE watch; OMA DM tools),
-// examples/svmwindow (the sliding-window SVM experiment) and examples/fullsystem (the whole
-// multilayer system, being built).
+// Programs: examples/fullsystem (the whole multilayer system: agents, gateway layers, server,
+// storage, ledger, analytics, remote management), examples/phdctl (20601 decode/encode,
+// manager, agent; BLE watch; OMA DM tools) and examples/svmwindow (the sliding-window SVM
+// experiment).
 //
 // # Quick start
 //
-//	go run ./examples/phdctl ble watch --fake --count 9   # BLE devices to 11073 observations
-//	go test ./...                                          # every package's tests
+//	go run ./examples/fullsystem   # the published four-layer system, 30 seconds
+//	go test ./...                  # every package's tests
 package phdkit
