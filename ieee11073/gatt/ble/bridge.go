@@ -190,12 +190,7 @@ func NewBridge(cfg BridgeConfig) (*Bridge, error) {
 	if cfg.Queue <= 0 {
 		cfg.Queue = 1024
 	}
-	if cfg.ReconnectMin <= 0 {
-		cfg.ReconnectMin = 200 * time.Millisecond
-	}
-	if cfg.ReconnectMax < cfg.ReconnectMin {
-		cfg.ReconnectMax = max(5*time.Second, cfg.ReconnectMin)
-	}
+	newBackoff(&cfg.ReconnectMin, &cfg.ReconnectMax)
 	return &Bridge{cfg: cfg, queue: make(chan Reading, cfg.Queue)}, nil
 }
 
@@ -235,7 +230,7 @@ func (b *Bridge) Run(ctx context.Context) error {
 		if len(r.Observations) == 0 || r.Characteristic == gatt.IntermediateCuffPressure {
 			continue // RACP responses, interim cuff pressures, values with nothing usable
 		}
-		backoff := b.cfg.ReconnectMin
+		wait := newBackoff(&b.cfg.ReconnectMin, &b.cfg.ReconnectMax)
 		for {
 			err := b.send(ctx, links, r, &scratch)
 			if err == nil {
@@ -252,14 +247,9 @@ func (b *Bridge) Run(ctx context.Context) error {
 				errors.Is(err, ieee11073.ErrValue) || errors.Is(err, ieee11073.ErrFloatRange) {
 				break // this reading can never be reported: say so and go on
 			}
-			t := time.NewTimer(backoff)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return ctx.Err()
-			case <-t.C:
+			if err := wait.wait(ctx); err != nil {
+				return err
 			}
-			backoff = min(2*backoff, b.cfg.ReconnectMax)
 		}
 	}
 }

@@ -87,12 +87,7 @@ func NewReader(cfg Config) (*Reader, error) {
 	if cfg.Settle <= 0 {
 		cfg.Settle = 100 * time.Millisecond
 	}
-	if cfg.ReconnectMin <= 0 {
-		cfg.ReconnectMin = 200 * time.Millisecond
-	}
-	if cfg.ReconnectMax < cfg.ReconnectMin {
-		cfg.ReconnectMax = max(5*time.Second, cfg.ReconnectMin)
-	}
+	newBackoff(&cfg.ReconnectMin, &cfg.ReconnectMax)
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
@@ -105,7 +100,7 @@ func NewReader(cfg Config) (*Reader, error) {
 // Run connects, reads and reconnects until ctx ends; it then returns ctx's error. Values
 // gathered when the link drops are delivered before reconnecting.
 func (r *Reader) Run(ctx context.Context) error {
-	backoff := r.cfg.ReconnectMin
+	wait := newBackoff(&r.cfg.ReconnectMin, &r.cfg.ReconnectMax)
 	for {
 		err := r.session(ctx)
 		if ctx.Err() != nil {
@@ -114,16 +109,11 @@ func (r *Reader) Run(ctx context.Context) error {
 		if err != nil {
 			r.report(err)
 		} else {
-			backoff = r.cfg.ReconnectMin // the link was up: start again from the minimum
+			wait.reset() // the link was up: start again from the minimum
 		}
-		t := time.NewTimer(backoff)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := wait.wait(ctx); err != nil {
+			return err
 		}
-		backoff = min(2*backoff, r.cfg.ReconnectMax)
 	}
 }
 
