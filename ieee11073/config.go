@@ -39,6 +39,7 @@ type Configuration struct {
 	// which needs objects of its own, decodes without them, correctly.
 	plans    []fixedPlan
 	plansFor *ConfiguredObject
+	planMax  int // the most observations any plan describes
 }
 
 // ConfiguredObject is one object of a configuration and the attributes of it that matter

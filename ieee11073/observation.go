@@ -53,7 +53,7 @@ func (c *Configuration) Observations(dst []Observation, ev *EventReportArgument)
 		if c != nil {
 			obs := ev.Report.ScanFixed.Observations
 			var n int
-			if dst, n = c.appendPlannedScan(dst, obs, PersonIDUnknown); n == len(obs) {
+			if dst, n = c.appendPlannedScan(dst, obs); n == len(obs) {
 				return dst, nil
 			}
 			return c.appendFixedScan(dst, obs[n:], PersonIDUnknown)
@@ -190,7 +190,14 @@ func (c *obsCommon) next(dst []Observation) ([]Observation, *Observation) {
 func (c *Configuration) appendFixedScan(dst []Observation, obs []ObservationScanFixed, person uint16) ([]Observation, error) {
 	for len(obs) > 0 {
 		var n int
-		if dst, n = c.appendPlannedScan(dst, obs, person); n == len(obs) {
+		first := len(dst)
+		dst, n = c.appendPlannedScan(dst, obs)
+		if person != PersonIDUnknown {
+			for i := first; i < len(dst); i++ {
+				dst[i].PersonID = person
+			}
+		}
+		if n == len(obs) {
 			break
 		}
 		var err error

@@ -2,6 +2,7 @@ package ieee11073
 
 import (
 	"encoding/binary"
+	"math"
 	"slices"
 )
 
@@ -17,13 +18,13 @@ import (
 // appendFixedObj, which also names the failing field.
 type fixedPlan struct {
 	valMap *AttrValMapEntry // &ValMap[0] of the object it was built from; nil: no plan
-	unit   OID              // Unit
+	size   int              // bytes of obs-val-data; -1 when there is no plan
 	handle Handle           // Handle
-	size   int              // bytes of obs-val-data
 	timeAt int              // offset of MDCAttrTimeStampAbs, or -1
 	relAt  int              // offset of MDCAttrTimeStampRel, or -1
 	statAt int              // offset of MDCAttrMsmtStat, or -1
 	unitAt int              // offset of MDCAttrUnitCode, or -1
+	other  bool             // relAt, statAt or unitAt is not -1
 	heads  []planHead       // the count and length of each compound value
 	obs    []planObs        // one per observation, in map order
 }
@@ -34,11 +35,14 @@ type planHead struct {
 	want uint32 // the count (high 16 bits) and the length of the parts (low 16 bits)
 }
 
-// planObs is where one observation's number sits in obs-val-data, and what it measures.
+// planObs is where one observation's number sits in obs-val-data, and the observation
+// with every field that does not depend on the report already set: its type (the
+// object's, or for a part of a compound value its physio list entry), handle, unit,
+// kind and an unknown person.
 type planObs struct {
-	at    int  // offset in obs-val-data
-	typ   Type // the object's type, or for a part of a compound value its physio list entry
-	float bool // a FLOAT; an SFLOAT otherwise
+	tmpl  Observation
+	at    uint16 // offset in obs-val-data
+	float bool   // a FLOAT; an SFLOAT otherwise
 }
 
 // buildPlans builds the plans of c's objects, one per object; an object whose map no plan
@@ -50,7 +54,10 @@ func (c *Configuration) buildPlans() {
 	for i := range c.Objects {
 		c.plans[i] = makePlan(&c.Objects[i])
 	}
-	c.plansFor = nil
+	c.plansFor, c.planMax = nil, 0
+	for i := range c.plans {
+		c.planMax = max(c.planMax, len(c.plans[i].obs))
+	}
 	if len(c.Objects) > 0 {
 		c.plansFor = &c.Objects[0]
 	}
@@ -62,14 +69,26 @@ func (c *Configuration) buildPlans() {
 // appendFixedObj.
 const maxPlanObs = 64
 
+// noPlan is the plan of an object whose map no plan covers: it takes no data.
+var noPlan = fixedPlan{size: -1}
+
+func newPlanObs(obj *ConfiguredObject, typ Type, at int, float bool) planObs {
+	return planObs{
+		tmpl: Observation{Type: typ, Handle: obj.Handle, PersonID: PersonIDUnknown,
+			Unit: obj.Unit, Kind: ObservationNumeric},
+		at:    uint16(at),
+		float: float,
+	}
+}
+
 func makePlan(obj *ConfiguredObject) fixedPlan {
 	m := obj.ValMap
-	p := fixedPlan{timeAt: -1, relAt: -1, statAt: -1, unitAt: -1}
+	p := fixedPlan{size: -1, timeAt: -1, relAt: -1, statAt: -1, unitAt: -1}
 	off := 0
 	for _, e := range m {
 		n := int(e.Len)
 		if want := fixedAttrLen(e.ID); want != 0 && n != want {
-			return fixedPlan{}
+			return noPlan
 		}
 		var at *int
 		switch e.ID {
@@ -82,38 +101,40 @@ func makePlan(obj *ConfiguredObject) fixedPlan {
 		case MDCAttrUnitCode:
 			at = &p.unitAt
 		case MDCAttrNuValObsBasic, MDCAttrNuValObsSimp:
-			p.obs = append(p.obs, planObs{at: off, typ: obj.Type, float: e.ID == MDCAttrNuValObsSimp})
+			p.obs = append(p.obs, newPlanObs(obj, obj.Type, off, e.ID == MDCAttrNuValObsSimp))
 		case MDCAttrNuCmpdValObsBasic, MDCAttrNuCmpdValObsSimp:
 			size := 2
 			if e.ID == MDCAttrNuCmpdValObsSimp {
 				size = 4
 			}
 			if n < 4 || (n-4)%size != 0 {
-				return fixedPlan{}
+				return noPlan
 			}
 			if len(p.obs)+(n-4)/size > maxPlanObs {
-				return fixedPlan{}
+				return noPlan
 			}
 			p.heads = append(p.heads, planHead{at: off, want: uint32((n-4)/size)<<16 | uint32(n-4)})
 			for i := 0; i < (n-4)/size; i++ {
-				p.obs = append(p.obs, planObs{at: off + 4 + i*size, typ: component(obj, i), float: size == 4})
+				p.obs = append(p.obs, newPlanObs(obj, component(obj, i), off+4+i*size, size == 4))
 			}
 		default:
-			return fixedPlan{}
+			return noPlan
 		}
 		if at != nil {
 			if *at >= 0 {
-				return fixedPlan{}
+				return noPlan
 			}
 			*at = off
 		}
 		off += n
 	}
-	if len(m) == 0 || len(p.obs) > maxPlanObs {
-		return fixedPlan{}
+	// Offsets are kept in 16 bits: obs-val-data never exceeds 65,535 bytes.
+	if len(m) == 0 || len(p.obs) > maxPlanObs || off > math.MaxUint16 {
+		return noPlan
 	}
 	p.valMap, p.size = &m[0], off
-	p.unit, p.handle = obj.Unit, obj.Handle
+	p.handle = obj.Handle
+	p.other = p.relAt >= 0 || p.statAt >= 0 || p.unitAt >= 0
 	return p
 }
 
@@ -122,95 +143,130 @@ func makePlan(obj *ConfiguredObject) fixedPlan {
 // and how many of obs it took. It stops, with the observations of obs[n] not appended, at
 // the first object obs[n] without a plan or whose data does not fit the plan or holds a
 // malformed value; the caller decodes that one with appendFixedObj.
-func (c *Configuration) appendPlannedScan(dst []Observation, obs []ObservationScanFixed, person uint16) ([]Observation, int) {
-	plans, objs := c.plans, c.Objects
+//
+// The loop keeps few values live, so that they stay in registers: what most plans lack
+// (a relative time, a status, a unit attribute) is filled in afterwards, and the
+// observations have an unknown person: callers decoding a multiple-person report set it.
+func (c *Configuration) appendPlannedScan(dst []Observation, obs []ObservationScanFixed) ([]Observation, int) {
+	plans := c.plans
 	// The plans were built from these objects, and the objects have not changed since: a
 	// Configuration is read-only once built. A copy given objects of its own has no plans.
-	if len(plans) != len(objs) || len(objs) == 0 || &objs[0] != c.plansFor {
+	if len(plans) != len(c.Objects) || len(plans) == 0 || &c.Objects[0] != c.plansFor {
 		return dst, 0
 	}
+	// Room for every observation first, so that the loop calls nothing.
+	if cap(dst)-len(dst) < len(obs)*c.planMax {
+		dst = c.growPlanned(dst, obs)
+	}
 	next := 0 // reports usually list objects in the order of the configuration
-	for n := range obs {
-		h, v := obs[n].ObjHandle, obs[n].Value
+	n := 0
+	for ; n < len(obs); n++ {
+		h := obs[n].ObjHandle
 		j := next
 		if j >= len(plans) || plans[j].handle != h {
-			j = -1
 			if len(plans) > smallConfig {
 				j = c.index(h)
 			} else {
-				for k := range plans {
-					if plans[k].handle == h {
-						j = k
-						break
-					}
+				for j = len(plans) - 1; j >= 0 && plans[j].handle != h; j-- {
 				}
 			}
-		}
-		if j < 0 || j >= len(objs) {
-			return dst, n
+			if j < 0 {
+				break
+			}
 		}
 		next = j + 1
 		p := &plans[j]
-		if p.valMap == nil || len(v) != p.size {
-			return dst, n
+		v := obs[n].Value
+		if len(v) != p.size || len(p.heads) != 0 && !p.headsMatch(v) {
+			break
 		}
-		for k := range p.heads {
-			if hd := &p.heads[k]; binary.BigEndian.Uint32(v[hd.at:]) != hd.want {
-				return dst, n
-			}
-		}
-		var tm AbsoluteTime
+		// The time stamp is carried as the 8 bytes in memory order: bcd8 looks at each
+		// byte on its own.
+		var tm uint64
 		if i := p.timeAt; i >= 0 {
-			t := v[i : i+8]
-			if !bcd8(binary.BigEndian.Uint64(t)) {
-				return dst, n
+			if tm = binary.LittleEndian.Uint64(v[i:]); !bcd8(tm) {
+				break
 			}
-			tm = AbsoluteTime(t)
 		}
-		var rel RelativeTime
-		if i := p.relAt; i >= 0 {
-			t := v[i : i+4]
-			rel = RelativeTime(uint32(t[0])<<24 | uint32(t[1])<<16 | uint32(t[2])<<8 | uint32(t[3]))
-		}
-		var status uint16
-		if i := p.statAt; i >= 0 {
-			t := v[i : i+2]
-			status = uint16(t[0])<<8 | uint16(t[1])
-		}
-		unit := p.unit
-		if i := p.unitAt; i >= 0 {
-			t := v[i : i+2]
-			unit = OID(uint16(t[0])<<8 | uint16(t[1]))
+		k := len(p.obs)
+		if cap(dst)-len(dst) < k {
+			break // growPlanned made room for every object with a plan
 		}
 		start := len(dst)
-		dst = slices.Grow(dst, len(p.obs))[:start+len(p.obs)]
+		dst = dst[:start+k]
 		out := dst[start:]
-		for i := range p.obs {
-			po := &p.obs[i]
+		pobs := p.obs
+		for i := range pobs {
+			po := &pobs[i]
+			at := int(po.at)
 			var val Float
 			if po.float {
-				f := v[po.at : po.at+4]
-				val = Float(uint32(f[0])<<24 | uint32(f[1])<<16 | uint32(f[2])<<8 | uint32(f[3]))
+				val = Float(uint32(v[at+3]) | uint32(v[at+2])<<8 | uint32(v[at+1])<<16 | uint32(v[at])<<24)
 			} else {
-				f := v[po.at : po.at+2]
-				val = SFloat(uint16(f[0])<<8 | uint16(f[1])).Float()
+				val = SFloat(uint16(v[at+1]) | uint16(v[at])<<8).Float()
 			}
-			// Each field is stored on its own: copying a whole Observation assembled on
-			// the stack would read back the narrow stores that built it, which the
-			// processor cannot forward.
+			// The template was written when the configuration was built, so copying it
+			// does not wait on recent narrow stores.
 			o := &out[i]
+			*o = po.tmpl
 			o.Value = val
-			o.Bits = 0
-			o.RelTime = rel
-			o.Type = po.typ
-			o.Time = tm
-			o.Handle = h
-			o.PersonID = person
-			o.Unit = unit
-			o.Enum = 0
-			o.Status = status
-			o.Kind = ObservationNumeric
+			binary.LittleEndian.PutUint64(o.Time[:], tm)
+		}
+		if p.other {
+			p.fillOther(out, v)
 		}
 	}
-	return dst, len(obs)
+	return dst, n
+}
+
+// headsMatch reports whether the compound values in v have the counts and lengths of p.
+func (p *fixedPlan) headsMatch(v []byte) bool {
+	for k := range p.heads {
+		if hd := &p.heads[k]; binary.BigEndian.Uint32(v[hd.at:]) != hd.want {
+			return false
+		}
+	}
+	return true
+}
+
+// fillOther sets in out, the observations of v, the relative time stamp, status and unit
+// that v holds.
+func (p *fixedPlan) fillOther(out []Observation, v []byte) {
+	for i := range out {
+		o := &out[i]
+		if p.relAt >= 0 {
+			o.RelTime = RelativeTime(binary.BigEndian.Uint32(v[p.relAt:]))
+		}
+		if p.statAt >= 0 {
+			o.Status = binary.BigEndian.Uint16(v[p.statAt:])
+		}
+		if p.unitAt >= 0 {
+			o.Unit = OID(binary.BigEndian.Uint16(v[p.unitAt:]))
+		}
+	}
+}
+
+// growPlanned returns dst with room for the observations of every object in obs that
+// has a plan.
+func (c *Configuration) growPlanned(dst []Observation, obs []ObservationScanFixed) []Observation {
+	total := 0
+	for n := range obs {
+		if j := c.planIndex(obs[n].ObjHandle); j >= 0 {
+			total += len(c.plans[j].obs)
+		}
+	}
+	return slices.Grow(dst, total)
+}
+
+// planIndex returns the index in c.plans of the object with handle h, or -1.
+func (c *Configuration) planIndex(h Handle) int {
+	if len(c.plans) > smallConfig {
+		return c.index(h)
+	}
+	for k := range c.plans {
+		if c.plans[k].handle == h {
+			return k
+		}
+	}
+	return -1
 }

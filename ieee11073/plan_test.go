@@ -287,6 +287,11 @@ func FuzzFixedScanPaths(f *testing.F) {
 			got, gerr := c.Observations(nil, ev)
 			want, werr := withoutPlans(c).Observations(nil, ev)
 			sameResult(t, "observations", got, want, gerr, werr)
+			// Appending after an observation, into a slice with room to spare.
+			prior := Observation{Value: 7, Handle: 0x7777}
+			got, gerr = c.Observations(append(make([]Observation, 0, 300), prior), ev)
+			want, werr = withoutPlans(c).Observations([]Observation{prior}, ev)
+			sameResult(t, "observations after one", got, want, gerr, werr)
 		}
 	})
 }

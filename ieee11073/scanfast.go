@@ -31,13 +31,11 @@ func (a *APDU) decodeScanFixedPRST(b []byte) (int, bool) {
 	if len(m) < 26 || int(m[0])<<8|int(m[1]) != len(m)-2 {
 		return 0, false
 	}
-	choice := MessageChoice(uint16(m[4])<<8 | uint16(m[5]))
-	if choice != MessageROIVEventReport && choice != MessageROIVConfirmedEventReport ||
+	if choice := MessageChoice(uint16(m[4])<<8 | uint16(m[5])); choice != MessageROIVEventReport && choice != MessageROIVConfirmedEventReport ||
 		int(m[6])<<8|int(m[7]) != len(m)-8 {
 		return 0, false
 	}
-	typ := OID(uint16(m[14])<<8 | uint16(m[15]))
-	if eventInfoKind(typ) != infoScanFixed || int(m[16])<<8|int(m[17]) != len(m)-18 {
+	if eventInfoKind(OID(uint16(m[14])<<8|uint16(m[15]))) != infoScanFixed || int(m[16])<<8|int(m[17]) != len(m)-18 {
 		return 0, false
 	}
 	count := int(m[22])<<8 | int(m[23])
@@ -47,8 +45,11 @@ func (a *APDU) decodeScanFixedPRST(b []byte) (int, bool) {
 	}
 	sf := &a.PRST.EventReport.Report.ScanFixed
 	if cap(sf.Observations) < count {
-		// count is at most a quarter of the bytes that hold the observations.
-		sf.Observations = slices.Grow(sf.Observations[:0], count)
+		// count is at most a quarter of the bytes that hold the observations. Decoding
+		// starts again after the slice has grown, so that nothing read so far has to be
+		// kept across the call.
+		sf.grow(count)
+		return a.decodeScanFixedPRST(b)
 	}
 	l := sf.Observations[:count]
 	for i := range l {
@@ -67,17 +68,24 @@ func (a *APDU) decodeScanFixedPRST(b []byte) (int, bool) {
 	if len(obs) != 0 {
 		return 0, false
 	}
+	// The header is read again rather than kept from the checks above, which leaves
+	// registers free for the loop.
 	sf.Observations = l
 	sf.DataReqID = uint16(m[18])<<8 | uint16(m[19])
 	sf.ScanReportNo = uint16(m[20])<<8 | uint16(m[21])
 	a.Choice = ChoicePRST
 	d := &a.PRST
 	d.InvokeID = uint16(m[2])<<8 | uint16(m[3])
-	d.Choice = choice
+	d.Choice = MessageChoice(uint16(m[4])<<8 | uint16(m[5]))
 	e := &d.EventReport
 	e.ObjHandle = Handle(uint16(m[8])<<8 | uint16(m[9]))
 	e.EventTime = RelativeTime(uint32(m[10])<<24 | uint32(m[11])<<16 | uint32(m[12])<<8 | uint32(m[13]))
-	e.EventType = typ
+	e.EventType = OID(uint16(m[14])<<8 | uint16(m[15]))
 	e.Info = m[18:]
 	return 4 + n, true
+}
+
+// grow makes room in sf.Observations for n observations.
+func (sf *ScanReportInfoFixed) grow(n int) {
+	sf.Observations = slices.Grow(sf.Observations[:0], n)
 }
