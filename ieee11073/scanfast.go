@@ -1,6 +1,9 @@
 package ieee11073
 
-import "slices"
+import (
+	"encoding/binary"
+	"slices"
+)
 
 // decodeScanFixedPRST decodes b in one pass when it starts with the most common APDU of
 // all: a PRST carrying an event report (confirmed or not) whose event-info is a
@@ -20,29 +23,36 @@ import "slices"
 //	| data-req-id | scan-report-no| count | length | ObservationScanFixed …       |
 //	+-------------+---------------+-------+--------+------------------------------+
 func (a *APDU) decodeScanFixedPRST(b []byte) (int, bool) {
-	if len(b) < 30 || b[0] != byte(ChoicePRST>>8) || b[1] != byte(ChoicePRST&0xFF) {
+	if len(b) < 30 {
 		return 0, false
 	}
-	n := int(b[2])<<8 | int(b[3])
-	if n > len(b)-4 {
+	head := binary.BigEndian.Uint32(b)
+	n := int(head & 0xFFFF)
+	if head>>16 != uint32(ChoicePRST) || n > len(b)-4 {
 		return 0, false
 	}
 	m := b[4 : 4+n : 4+n] // the PrstApdu
-	if len(m) < 26 || int(m[0])<<8|int(m[1]) != len(m)-2 {
+	if len(m) < 26 {
 		return 0, false
 	}
-	if choice := MessageChoice(uint16(m[4])<<8 | uint16(m[5])); choice != MessageROIVEventReport && choice != MessageROIVConfirmedEventReport ||
-		int(m[6])<<8|int(m[7]) != len(m)-8 {
+	// The fields are checked a word at a time. plen, invoke-id, choice and mlen: any
+	// invoke-id, either event report (they differ in the last bit), both lengths those of
+	// what follows them.
+	lm := uint64(len(m))
+	if binary.BigEndian.Uint64(m)&^(0xFFFF<<32|1<<16) != (lm-2)<<48|uint64(MessageROIVEventReport)<<16|(lm-8) {
 		return 0, false
 	}
-	if eventInfoKind(OID(uint16(m[14])<<8|uint16(m[15]))) != infoScanFixed || int(m[16])<<8|int(m[17]) != len(m)-18 {
+	// event-type and info-length
+	if w := binary.BigEndian.Uint32(m[14:]); eventInfoKind(OID(w>>16)) != infoScanFixed || uint64(w&0xFFFF) != lm-18 {
 		return 0, false
 	}
-	count := int(m[22])<<8 | int(m[23])
+	// count and length
+	w := binary.BigEndian.Uint32(m[22:])
+	count := int(w >> 16)
+	if uint64(w&0xFFFF) != lm-26 || count*4 > len(m)-26 {
+		return 0, false
+	}
 	obs := m[26:]
-	if int(m[24])<<8|int(m[25]) != len(obs) || count*4 > len(obs) {
-		return 0, false
-	}
 	sf := &a.PRST.EventReport.Report.ScanFixed
 	if cap(sf.Observations) < count {
 		// count is at most a quarter of the bytes that hold the observations. Decoding
