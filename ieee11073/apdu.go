@@ -50,19 +50,6 @@ type APDU struct {
 	PRST   DataAPDU // ChoicePRST
 }
 
-// Unmarshal decodes one APDU from the start of b and returns the number of bytes it took
-// (4 plus the APDU's length field); bytes after it are left alone, so b may hold several
-// APDUs. The value selected by Choice is overwritten entirely; slices in it reuse their
-// capacity. Byte slices in the result alias b: keep b unchanged while a is in use. Errors
-// are *DecodeError. It allocates nothing when a has been used before for the same kind of
-// APDU.
-func (a *APDU) Unmarshal(b []byte) (int, error) {
-	if n, ok := a.decodeScanFixedPRST(b); ok {
-		return n, nil
-	}
-	return a.unmarshalReader(b)
-}
-
 // unmarshalReader is Unmarshal without the one-pass path for fixed scan reports.
 func (a *APDU) unmarshalReader(b []byte) (int, error) {
 	r := mder.NewReader(b)

@@ -25,7 +25,9 @@ type fixedPlan struct {
 	statAt int              // offset of MDCAttrMsmtStat, or -1
 	unitAt int              // offset of MDCAttrUnitCode, or -1
 	other  bool             // relAt, statAt or unitAt is not -1
-	heads  []planHead       // the count and length of each compound value
+	headAt int              // offset of the first compound value's count, or -1
+	head   uint32           // what it holds: the count (high 16 bits) and the length of the parts
+	heads  []planHead       // the count and length of each further compound value
 	obs    []planObs        // one per observation, in map order
 }
 
@@ -70,7 +72,7 @@ func (c *Configuration) buildPlans() {
 const maxPlanObs = 64
 
 // noPlan is the plan of an object whose map no plan covers: it takes no data.
-var noPlan = fixedPlan{size: -1}
+var noPlan = fixedPlan{size: -1, headAt: -1}
 
 func newPlanObs(obj *ConfiguredObject, typ Type, at int, float bool) planObs {
 	return planObs{
@@ -83,7 +85,7 @@ func newPlanObs(obj *ConfiguredObject, typ Type, at int, float bool) planObs {
 
 func makePlan(obj *ConfiguredObject) fixedPlan {
 	m := obj.ValMap
-	p := fixedPlan{size: -1, timeAt: -1, relAt: -1, statAt: -1, unitAt: -1}
+	p := fixedPlan{size: -1, headAt: -1, timeAt: -1, relAt: -1, statAt: -1, unitAt: -1}
 	off := 0
 	for _, e := range m {
 		n := int(e.Len)
@@ -113,7 +115,11 @@ func makePlan(obj *ConfiguredObject) fixedPlan {
 			if len(p.obs)+(n-4)/size > maxPlanObs {
 				return noPlan
 			}
-			p.heads = append(p.heads, planHead{at: off, want: uint32((n-4)/size)<<16 | uint32(n-4)})
+			if want := uint32((n-4)/size)<<16 | uint32(n-4); p.headAt < 0 {
+				p.headAt, p.head = off, want
+			} else {
+				p.heads = append(p.heads, planHead{at: off, want: want})
+			}
 			for i := 0; i < (n-4)/size; i++ {
 				p.obs = append(p.obs, newPlanObs(obj, component(obj, i), off+4+i*size, size == 4))
 			}
@@ -177,7 +183,10 @@ func (c *Configuration) appendPlannedScan(dst []Observation, obs []ObservationSc
 		next = j + 1
 		p := &plans[j]
 		v := obs[n].Value
-		if len(v) != p.size || len(p.heads) != 0 && !p.headsMatch(v) {
+		if len(v) != p.size {
+			break
+		}
+		if i := p.headAt; i >= 0 && (binary.BigEndian.Uint32(v[i:]) != p.head || len(p.heads) != 0 && !p.headsMatch(v)) {
 			break
 		}
 		// The time stamp is carried as the 8 bytes in memory order: bcd8 looks at each

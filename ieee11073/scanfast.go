@@ -5,52 +5,59 @@ import (
 	"slices"
 )
 
-// decodeScanFixedPRST decodes b in one pass when it starts with the most common APDU of
-// all: a PRST carrying an event report (confirmed or not) whose event-info is a
-// fixed-format scan report. Every length is checked against the bytes that enclose it, as
-// the Reader does; the decode succeeds exactly when the Reader's would, and fills in the
-// same fields. It reports false for any other APDU and for anything malformed, having
-// perhaps written into a.PRST.EventReport.Report.ScanFixed; the caller then decodes b with
-// the Reader, which overwrites what this wrote and names the field that fails.
+// Unmarshal decodes one APDU from the start of b and returns the number of bytes it took
+// (4 plus the APDU's length field); bytes after it are left alone, so b may hold several
+// APDUs. The value selected by Choice is overwritten entirely; slices in it reuse their
+// capacity. Byte slices in the result alias b: keep b unchanged while a is in use. Errors
+// are *DecodeError. It allocates nothing when a has been used before for the same kind of
+// APDU.
 //
-//	 0    2    4      6        8      10     12      14       18      20        22
-//	+----+----+------+--------+------+------+-------+--------+-------+---------+
-//	|E700| len| plen | invoke | 0100 | mlen | obj-  | event- | event-| info-   |
-//	|    |    |      |   -id  | 0101 |      | handle| time   | type  | length  |
-//	+----+----+------+--------+------+------+-------+--------+-------+---------+
-//	  22            24              26      28       30
-//	+-------------+---------------+-------+--------+------------------------------+
-//	| data-req-id | scan-report-no| count | length | ObservationScanFixed …       |
-//	+-------------+---------------+-------+--------+------------------------------+
-func (a *APDU) decodeScanFixedPRST(b []byte) (int, bool) {
+// The most common APDU, a PRST carrying an event report whose event-info is a
+// fixed-format scan report, is read in one pass over its bytes; any other APDU, and any
+// malformed one, goes through the general decoder.
+func (a *APDU) Unmarshal(b []byte) (int, error) {
+	// The one pass checks every length against the bytes that enclose it, as the Reader
+	// does: it succeeds exactly when the Reader would, and fills in the same fields. When
+	// it fails, the Reader overwrites what it may have written into
+	// a.PRST.EventReport.Report.ScanFixed and names the field that fails.
+	//
+	//	 0    2    4      6        8      10     12      14       18      20        22
+	//	+----+----+------+--------+------+------+-------+--------+-------+---------+
+	//	|E700| len| plen | invoke | 0100 | mlen | obj-  | event- | event-| info-   |
+	//	|    |    |      |   -id  | 0101 |      | handle| time   | type  | length  |
+	//	+----+----+------+--------+------+------+-------+--------+-------+---------+
+	//	  22            24              26      28       30
+	//	+-------------+---------------+-------+--------+------------------------------+
+	//	| data-req-id | scan-report-no| count | length | ObservationScanFixed …       |
+	//	+-------------+---------------+-------+--------+------------------------------+
 	if len(b) < 30 {
-		return 0, false
+		return a.unmarshalReader(b)
 	}
 	head := binary.BigEndian.Uint32(b)
 	n := int(head & 0xFFFF)
 	if head>>16 != uint32(ChoicePRST) || n > len(b)-4 {
-		return 0, false
+		return a.unmarshalReader(b)
 	}
 	m := b[4 : 4+n : 4+n] // the PrstApdu
 	if len(m) < 26 {
-		return 0, false
+		return a.unmarshalReader(b)
 	}
 	// The fields are checked a word at a time. plen, invoke-id, choice and mlen: any
 	// invoke-id, either event report (they differ in the last bit), both lengths those of
 	// what follows them.
 	lm := uint64(len(m))
 	if binary.BigEndian.Uint64(m)&^(0xFFFF<<32|1<<16) != (lm-2)<<48|uint64(MessageROIVEventReport)<<16|(lm-8) {
-		return 0, false
+		return a.unmarshalReader(b)
 	}
 	// event-type and info-length
 	if w := binary.BigEndian.Uint32(m[14:]); eventInfoKind(OID(w>>16)) != infoScanFixed || uint64(w&0xFFFF) != lm-18 {
-		return 0, false
+		return a.unmarshalReader(b)
 	}
 	// count and length
 	w := binary.BigEndian.Uint32(m[22:])
 	count := int(w >> 16)
 	if uint64(w&0xFFFF) != lm-26 || count*4 > len(m)-26 {
-		return 0, false
+		return a.unmarshalReader(b)
 	}
 	obs := m[26:]
 	sf := &a.PRST.EventReport.Report.ScanFixed
@@ -59,16 +66,16 @@ func (a *APDU) decodeScanFixedPRST(b []byte) (int, bool) {
 		// starts again after the slice has grown, so that nothing read so far has to be
 		// kept across the call.
 		sf.grow(count)
-		return a.decodeScanFixedPRST(b)
+		return a.Unmarshal(b)
 	}
 	l := sf.Observations[:count]
 	for i := range l {
 		if len(obs) < 4 {
-			return 0, false
+			return a.unmarshalReader(b)
 		}
 		k := int(obs[2])<<8 | int(obs[3])
 		if k > len(obs)-4 {
-			return 0, false
+			return a.unmarshalReader(b)
 		}
 		o := &l[i]
 		o.ObjHandle = Handle(uint16(obs[0])<<8 | uint16(obs[1]))
@@ -76,7 +83,7 @@ func (a *APDU) decodeScanFixedPRST(b []byte) (int, bool) {
 		obs = obs[4+k:]
 	}
 	if len(obs) != 0 {
-		return 0, false
+		return a.unmarshalReader(b)
 	}
 	// The header is read again rather than kept from the checks above, which leaves
 	// registers free for the loop.
@@ -92,7 +99,7 @@ func (a *APDU) decodeScanFixedPRST(b []byte) (int, bool) {
 	e.EventTime = RelativeTime(uint32(m[10])<<24 | uint32(m[11])<<16 | uint32(m[12])<<8 | uint32(m[13]))
 	e.EventType = OID(uint16(m[14])<<8 | uint16(m[15]))
 	e.Info = m[18:]
-	return 4 + n, true
+	return 4 + n, nil
 }
 
 // grow makes room in sf.Observations for n observations.
