@@ -119,6 +119,16 @@ func (a *APDU) decode(r *mder.Reader) bool {
 
 // AppendBinary appends the MDER encoding of a to b.
 func (a *APDU) AppendBinary(b []byte) ([]byte, error) {
+	if a.Choice == ChoicePRST {
+		if out, ok := a.appendScanFixedPRST(b); ok {
+			return out, nil
+		}
+	}
+	return a.appendGeneral(b)
+}
+
+// appendGeneral is AppendBinary without the one-pass path for fixed scan reports.
+func (a *APDU) appendGeneral(b []byte) ([]byte, error) {
 	var err error
 	b = mder.AppendU16(b, uint16(a.Choice))
 	b, mark := mder.Mark(b)

@@ -1,6 +1,7 @@
 package ieee11073
 
 import (
+	"bytes"
 	"errors"
 	"math/rand/v2"
 	"reflect"
@@ -262,6 +263,58 @@ func checkOnePass(t testing.TB, b []byte) {
 	var de *DecodeError
 	if err != nil && !errors.As(err, &de) {
 		t.Fatalf("%X: error %T is not *DecodeError", b, err)
+	}
+	if err == nil {
+		checkEncodeOnePass(t, &fast)
+	}
+}
+
+// checkEncodeOnePass fails unless APDU.AppendBinary, which writes fixed scan reports in
+// one pass, and the field-by-field encoder encode a alike, after a prefix.
+func checkEncodeOnePass(t testing.TB, a *APDU) {
+	t.Helper()
+	prefix := []byte{0xAA, 0xBB}
+	got, gerr := a.AppendBinary(append([]byte(nil), prefix...))
+	want, werr := a.appendGeneral(append([]byte(nil), prefix...))
+	if !reflect.DeepEqual(gerr, werr) || !bytes.Equal(got, want) {
+		t.Fatalf("AppendBinary = %X, %v; field by field %X, %v", got, gerr, want, werr)
+	}
+}
+
+// TestScanFixedEncodeOnePass checks the one-pass encoding of fixed scan reports against
+// the field-by-field encoder on reports the vectors do not hold: the largest that fits,
+// one octet too large, none, and other event types and messages.
+func TestScanFixedEncodeOnePass(t *testing.T) {
+	var a APDU
+	if _, err := a.Unmarshal(vectorBytes(t, "er_bp_02BC_std_example")); err != nil {
+		t.Fatal(err)
+	}
+	sf := &a.PRST.EventReport.Report.ScanFixed
+	checkEncodeOnePass(t, &a)
+	for _, extra := range []int{0xFFFF - 26 - 4, 0xFFFF - 26 - 4 + 1, 70000} {
+		sf.Observations = []ObservationScanFixed{{ObjHandle: 1, Value: make([]byte, extra)}}
+		checkEncodeOnePass(t, &a)
+	}
+	sf.Observations = nil
+	checkEncodeOnePass(t, &a)
+	a.PRST.InvokeID = 0xFFFF
+	a.PRST.Choice = MessageROIVEventReport
+	checkEncodeOnePass(t, &a)
+	a.PRST.EventReport.EventType = MDCNotiScanReportVar
+	checkEncodeOnePass(t, &a)
+	a.PRST.Choice = MessageROIVGet
+	checkEncodeOnePass(t, &a)
+
+	b := a // the largest report that fits encodes to 4 + 65,535 octets
+	b.PRST.Choice = MessageROIVConfirmedEventReport
+	b.PRST.EventReport.EventType = MDCNotiBufScanReportFixed
+	b.PRST.EventReport.Report.ScanFixed.Observations = []ObservationScanFixed{{Value: make([]byte, 0xFFFF-30)}}
+	if enc, err := b.AppendBinary(nil); err != nil || len(enc) != 4+0xFFFF {
+		t.Fatalf("largest report: %d octets, %v", len(enc), err)
+	}
+	b.PRST.EventReport.Report.ScanFixed.Observations[0].Value = make([]byte, 0xFFFF-29)
+	if _, err := b.AppendBinary(nil); err == nil {
+		t.Fatal("a report one octet too large encodes")
 	}
 }
 

@@ -106,3 +106,42 @@ func (a *APDU) Unmarshal(b []byte) (int, error) {
 func (sf *ScanReportInfoFixed) grow(n int) {
 	sf.Observations = slices.Grow(sf.Observations[:0], n)
 }
+
+// appendScanFixedPRST appends a in one pass when it is a PRST carrying an event report
+// whose event-info is a fixed-format scan report, the APDU Unmarshal reads in one pass,
+// and reports whether it did; otherwise, and when a length would not fit in its 16 bits,
+// it appends nothing and AppendBinary encodes a field by field, naming what fails. The
+// layout is the one drawn in Unmarshal.
+func (a *APDU) appendScanFixedPRST(b []byte) ([]byte, bool) {
+	d := &a.PRST
+	e := &d.EventReport
+	if d.Choice != MessageROIVEventReport && d.Choice != MessageROIVConfirmedEventReport ||
+		eventInfoKind(e.EventType) != infoScanFixed {
+		return b, false
+	}
+	sf := &e.Report.ScanFixed
+	size := 26 // the PrstApdu up to the first ObservationScanFixed
+	for i := range sf.Observations {
+		size += 4 + len(sf.Observations[i].Value)
+	}
+	if size > 0xFFFF { // every other length is smaller
+		return b, false
+	}
+	start := len(b)
+	b = slices.Grow(b, 4+size)[:start+4+size]
+	m := b[start:]
+	binary.BigEndian.PutUint32(m, uint32(ChoicePRST)<<16|uint32(size))
+	binary.BigEndian.PutUint64(m[4:], uint64(size-2)<<48|uint64(d.InvokeID)<<32|uint64(d.Choice)<<16|uint64(size-8))
+	binary.BigEndian.PutUint16(m[12:], uint16(e.ObjHandle))
+	binary.BigEndian.PutUint32(m[14:], uint32(e.EventTime))
+	binary.BigEndian.PutUint32(m[18:], uint32(e.EventType)<<16|uint32(size-18))
+	binary.BigEndian.PutUint32(m[22:], uint32(sf.DataReqID)<<16|uint32(sf.ScanReportNo))
+	binary.BigEndian.PutUint32(m[26:], uint32(len(sf.Observations))<<16|uint32(size-26))
+	at := 30
+	for i := range sf.Observations {
+		o := &sf.Observations[i]
+		binary.BigEndian.PutUint32(m[at:], uint32(o.ObjHandle)<<16|uint32(len(o.Value)))
+		at += 4 + copy(m[at+4:], o.Value)
+	}
+	return b, true
+}
