@@ -158,39 +158,41 @@
 //
 // # Performance
 //
-// Measured on a 2-core AMD EPYC virtual machine shared with other heavy jobs (load average
-// 6 to 7), as medians of 10 runs of go test -bench, decoding, encoding and the SHA-256
-// baseline in the same run; cpu-ns/op is the process CPU time per operation, which the
-// load inflates less than the wall-clock ns/op:
+// Measured on a 2-core AMD EPYC virtual machine (load average about 2), as medians of 20
+// runs of go test -bench, each in a process of its own with decoding, encoding and the
+// SHA-256 baseline in the same run; cpu-ns/op is the process CPU time per operation,
+// which other load inflates less than the wall-clock ns/op:
 //
 //	benchmark                     cpu-ns/op  ns/op (wall)  allocs/op
-//	BenchmarkDecodeEventReportBP      57          63          0
-//	BenchmarkEncodeEventReportBP      46          80          0
-//	BenchmarkSHA256_64 (baseline)    129         239          0
+//	BenchmarkDecodeEventReportBP      42          42          0
+//	BenchmarkEncodeEventReportBP      23          24          0
+//	BenchmarkSHA256_64 (baseline)    123         123          0
 //
 // BenchmarkDecodeEventReportBP decodes the 66-byte confirmed blood-pressure event report of
-// the 10407 examples down to its four observation values. In three such runs on that
-// machine its median CPU time was 57 to 58 ns while SHA-256 over 64 bytes took 120 to
-// 129 ns: decoding takes 0.44 to 0.48 times as long as the hash there, short of the 0.4
-// aimed for (earlier runs under other loads gave 0.45 to 0.55). Two things make it fast:
-// APDU.Unmarshal reads a PRST event report carrying a fixed scan report, the most common
-// APDU, in one pass over the bytes (any other APDU, and any malformed one, goes through the
-// general decoder, which names the failing field); and a Configuration works out, when it
-// is built, where each object's time stamp and values sit in its fixed-format reports, so
-// that Observations writes each observation once without walking the attribute value map;
-// as a Configuration is read-only once built, one pointer comparison per report tells that
-// the layouts still apply. Encoding the same report took 34 to 46 CPU-ns in those runs,
-// less than decoding it. Neither allocates.
+// the 10407 examples down to its four observation values: 0.33 times the time of a SHA-256
+// over 64 bytes in the same process (median of the 20 runs; 0.28 to 0.41 across them, one
+// run above 0.40; the machine's own noise moves a single run by up to 20%). Two things make
+// it fast. APDU.Unmarshal reads a PRST event report carrying a fixed scan report, the most
+// common APDU, in one pass over the bytes, checking the header a word at a time (any other
+// APDU, and any malformed one, goes through the general decoder, which names the failing
+// field). And a Configuration works out, when it is built, where each object's time stamp
+// and values sit in its fixed-format reports and prepares each observation with the fields
+// that do not change from report to report, so that Observations copies it and sets the
+// value and time stamp, with no call inside the loop; as a Configuration is read-only once
+// built, one pointer comparison per report tells that the layouts still apply.
+// AppendBinary writes the same APDU in one pass too, after summing the sizes, so that
+// encoding takes about half the time of decoding. Neither allocates.
 //
 // The Framer cuts the APDUs of a captured blood-pressure session (72 octets each on
-// average) out of a stream in 34 ns each, about 2.1 GB/s, without allocating
-// (BenchmarkFramer, median of 5 runs on the loaded machine). Taking in a confirmed event
-// report in the Manager (read, decode, observations to the hook, answer) allocates nothing.
-// BenchmarkManagerIngest, 1,000 agents over loopback TCP on the same loaded machine,
-// medians of 5 runs: with 8 reports in flight per agent, 140,000 reports/s and 3.8 µs of
-// CPU per report for manager and agents together (about 500,000 reports/s if the two cores
-// were free); with one report at a time, 6,700 reports/s and 32 µs of CPU per report,
-// nearly all of it in the system calls and wake-ups of each round trip.
+// average) out of a stream in 24 ns each, about 3 GB/s, without allocating (BenchmarkFramer,
+// median of 5 runs). Taking in a confirmed event report in the Manager (read, decode,
+// observations to the hook, answer) allocates nothing. BenchmarkManagerIngest, 1,000 agents
+// over loopback TCP on the same machine, medians of 5 runs: with 8 reports in flight per
+// agent, 378,000 reports/s and 4.1 µs of CPU per report for manager and agents together;
+// with one report at a time, 48,600 reports/s and 30 µs of CPU per report, nearly all of it
+// in the system calls and wake-ups of each round trip. Under heavy load from other jobs
+// (load average 6 to 46) the same benchmark gave 45,000 to 140,000 reports/s with 8 in
+// flight.
 //
 // The standard is ISO/IEEE 11073-20601 (Annex A for the abstract syntax, Annex F for
 // MDER); the nomenclature is ISO/IEEE 11073-10101 and the specializations are
