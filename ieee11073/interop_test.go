@@ -249,6 +249,38 @@ func publishedAPDU(t testing.TB, name string) *APDU {
 	return nil
 }
 
+// dialAntidoteManager starts Antidote's manager on a free loopback port and connects to
+// it. The port is chosen before Antidote binds it, so another connection of these parallel
+// tests may take it first as its ephemeral port; Antidote then says it could not bind, and
+// a new port is tried. A dial that the kernel connected to itself (source port = port,
+// nothing listening) is refused the same way.
+func dialAntidoteManager(t *testing.T, bin string) (net.Conn, *syncBuffer) {
+	t.Helper()
+	for range 5 {
+		port := freePort(t)
+		cmd, out := startAntidote(t, bin, port)
+		ready, deadline := false, time.Now().Add(10*time.Second)
+		for !ready && !strings.Contains(out.String(), "Error in bind") && time.Now().Before(deadline) {
+			// Antidote signals a transport connection once it listens.
+			ready = strings.Contains(out.String(), "fsm_evt_ind_transport_connection")
+			time.Sleep(20 * time.Millisecond)
+		}
+		if ready {
+			c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
+			if err == nil && c.LocalAddr().String() != c.RemoteAddr().String() {
+				return c, out
+			}
+			if err == nil {
+				c.Close()
+			}
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+	t.Fatal("Antidote manager never listened on a free port")
+	return nil, nil
+}
+
 // TestInteropAntidoteManager runs our Agent against Antidote's manager: association, the
 // manager's GET of the MDS attributes, confirmed event reports, release.
 func TestInteropAntidoteManager(t *testing.T) {
@@ -297,19 +329,7 @@ func TestInteropAntidoteManager(t *testing.T) {
 			} else {
 				report = capturedReport(t, tt.session)
 			}
-			port := freePort(t)
-			_, out := startAntidote(t, bin, port)
-			var c net.Conn
-			var err error
-			for i := 0; i < 100; i++ { // the manager needs a moment to listen
-				if c, err = net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
-					break
-				}
-				time.Sleep(50 * time.Millisecond)
-			}
-			if err != nil {
-				t.Fatalf("Antidote manager not listening: %v", err)
-			}
+			c, out := dialAntidoteManager(t, bin)
 			var gets int
 			var mu sync.Mutex
 			var states []State
@@ -351,7 +371,13 @@ func TestInteropAntidoteManager(t *testing.T) {
 			if a.State() != StateUnassociated {
 				t.Errorf("state %v after Release", a.State())
 			}
+			// Antidote prints each report before it answers it, but its output reaches
+			// out through a pipe read by another goroutine: wait for the copy.
 			text := out.String()
+			for deadline := time.Now().Add(5 * time.Second); strings.Count(text, "Medical Device Data Updated") < 3 && time.Now().Before(deadline); {
+				time.Sleep(20 * time.Millisecond)
+				text = out.String()
+			}
 			if n := strings.Count(text, "Medical Device Data Updated"); n != 3 {
 				t.Errorf("Antidote decoded %d reports, want 3", n)
 			}
