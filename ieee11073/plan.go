@@ -17,18 +17,17 @@ import (
 // most once; other maps, and reports whose bytes the plan cannot take, go through
 // appendFixedObj, which also names the failing field.
 type fixedPlan struct {
-	valMap *AttrValMapEntry // &ValMap[0] of the object it was built from; nil: no plan
-	size   int              // bytes of obs-val-data; -1 when there is no plan
-	handle Handle           // Handle
-	timeAt int              // offset of MDCAttrTimeStampAbs, or -1
-	relAt  int              // offset of MDCAttrTimeStampRel, or -1
-	statAt int              // offset of MDCAttrMsmtStat, or -1
-	unitAt int              // offset of MDCAttrUnitCode, or -1
-	other  bool             // relAt, statAt or unitAt is not -1
-	headAt int              // offset of the first compound value's count, or -1
-	head   uint32           // what it holds: the count (high 16 bits) and the length of the parts
-	heads  []planHead       // the count and length of each further compound value
-	obs    []planObs        // one per observation, in map order
+	size   int        // bytes of obs-val-data; -1 when there is no plan
+	handle Handle     // Handle
+	timeAt int        // offset of MDCAttrTimeStampAbs, or -1
+	relAt  int        // offset of MDCAttrTimeStampRel, or -1
+	statAt int        // offset of MDCAttrMsmtStat, or -1
+	unitAt int        // offset of MDCAttrUnitCode, or -1
+	other  bool       // relAt, statAt or unitAt is not -1
+	headAt int        // offset of the first compound value's count, or -1
+	head   uint32     // what it holds: the count (high 16 bits) and the length of the parts
+	heads  []planHead // the count and length of each further compound value
+	obs    []planObs  // one per observation, in map order
 }
 
 // planHead is the count and length that open a compound value: the data must hold them.
@@ -48,7 +47,7 @@ type planObs struct {
 }
 
 // buildPlans builds the plans of c's objects, one per object; an object whose map no plan
-// covers gets a plan with a nil valMap. The plans apply to c.Objects as it is now: a
+// covers gets noPlan. The plans apply to c.Objects as it is now: a
 // Configuration is read-only once built, and Observations uses them only while c.Objects
 // is still the slice they were built from.
 func (c *Configuration) buildPlans() {
@@ -138,7 +137,7 @@ func makePlan(obj *ConfiguredObject) fixedPlan {
 	if len(m) == 0 || len(p.obs) > maxPlanObs || off > math.MaxUint16 {
 		return noPlan
 	}
-	p.valMap, p.size = &m[0], off
+	p.size = off
 	p.handle = obj.Handle
 	p.other = p.relAt >= 0 || p.statAt >= 0 || p.unitAt >= 0
 	return p

@@ -117,7 +117,7 @@ func TestPlannedObservations(t *testing.T) {
 	cs := planTestConfigs(t)
 	ext := cs[len(cs)-1]
 	for i, want := range []bool{true, true, true, false, true, false} {
-		if got := ext.plans[i].valMap != nil; got != want {
+		if got := ext.plans[i].size >= 0; got != want {
 			t.Errorf("object %d has a plan: %v, want %v", ext.Objects[i].Handle, got, want)
 		}
 	}
@@ -191,7 +191,7 @@ func TestPlanLimit(t *testing.T) {
 	o := ConfiguredObject{Class: MDCMocVmoMetricNu, Handle: 1, Type: Type{PartitionSCADA, MDCPressBldNoninv},
 		Unit: MDCDimMmhg, ValMap: AttrValMap{{MDCAttrNuCmpdValObsBasic, 4 + 2*(maxPlanObs+1)}}}
 	c := parsed(t, 0x4200, []ConfiguredObject{o})
-	if c.plans[0].valMap != nil {
+	if c.plans[0].size >= 0 {
 		t.Fatalf("a map of %d values got a plan", maxPlanObs+1)
 	}
 	v := randomData(rand.New(rand.NewPCG(3, 4)), o.ValMap, false)
@@ -201,7 +201,7 @@ func TestPlanLimit(t *testing.T) {
 		t.Fatalf("Observations = %d, %v", len(obs), err)
 	}
 	o.ValMap[0].Len = 4 + 2*maxPlanObs
-	if c := parsed(t, 0x4200, []ConfiguredObject{o}); c.plans[0].valMap == nil {
+	if c := parsed(t, 0x4200, []ConfiguredObject{o}); c.plans[0].size < 0 {
 		t.Fatalf("a map of %d values got no plan", maxPlanObs)
 	}
 }
