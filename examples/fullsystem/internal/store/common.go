@@ -101,6 +101,12 @@ func (s sqlTx) tx(ctx context.Context, f func(db) error) error { return f(s) }
 // in one transaction. lock, when not empty, is run first inside it (PostgreSQL: an
 // advisory lock so that concurrent opens migrate one at a time).
 func migrate(ctx context.Context, d db, dl dialect, cfg Config, lock ...string) error {
+	return migrateTo(ctx, d, dl, cfg, schemaVersion, lock...)
+}
+
+// migrateTo is migrate up to schema version target (at most schemaVersion); the tests
+// use it to make databases of earlier versions.
+func migrateTo(ctx context.Context, d db, dl dialect, cfg Config, target int64, lock ...string) error {
 	err := d.tx(ctx, func(t db) error {
 		for _, q := range lock {
 			if _, err := t.exec(ctx, q); err != nil {
@@ -120,7 +126,7 @@ func migrate(ctx context.Context, d db, dl dialect, cfg Config, lock ...string) 
 			return fmt.Errorf("%w: version %d, known %d", ErrSchemaVersion, v.Int64, schemaVersion)
 		}
 		ms := dl.migrations()
-		for ver := v.Int64 + 1; ver <= schemaVersion; ver++ {
+		for ver := v.Int64 + 1; ver <= target; ver++ {
 			for _, q := range ms[ver-1] {
 				if _, err := t.exec(ctx, q); err != nil {
 					return fmt.Errorf("schema version %d: %w", ver, err)
