@@ -4,18 +4,23 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/phdkit/phdkit/bmsig"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/dm"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/keys"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/phd"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/server"
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/store"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/wire"
 	"github.com/phdkit/phdkit/ieee11073"
 	"github.com/phdkit/phdkit/omadm"
@@ -148,6 +153,35 @@ func refsOf(cs []server.DMCommand) []string {
 // again, takes a status for one of those, issues the command only to a device that did not
 // have it, and gives its own commands references of their own.
 func TestDMRestart(t *testing.T) {
+	testDMRestart(t, server.Config{})
+}
+
+// TestDMRestartPostgres is TestDMRestart with the server's store on PostgreSQL, in a
+// schema of its own that it drops at the end.
+func TestDMRestartPostgres(t *testing.T) {
+	dsn := os.Getenv("PHDKIT_PG_DSN")
+	if dsn == "" {
+		t.Skip("PHDKIT_PG_DSN is not set: no PostgreSQL server to run against")
+	}
+	schema := fmt.Sprintf("server_dm_%d", time.Now().UnixNano())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Errorf("dropping schema %s: %v", schema, err)
+			return
+		}
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE"); err != nil {
+			t.Errorf("dropping schema %s: %v", schema, err)
+		}
+	})
+	testDMRestart(t, server.Config{DSN: dsn, Store: store.Config{Schema: schema}})
+}
+
+// testDMRestart runs TestDMRestart with cfg's store (Dir and Keys are set here).
+func testDMRestart(t *testing.T, cfg server.Config) {
 	ctx := t.Context()
 	dir := t.TempDir()
 	kd, err := keys.Load(dir, 1)
@@ -163,7 +197,7 @@ func TestDMRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	sys := [][8]byte{{0xD0, 0, 0, 0, 0, 0, 0, 1}, {0xD0, 0, 0, 0, 0, 0, 0, 2}, {0xD0, 0, 0, 0, 0, 0, 0, 3}}
-	cfg := server.Config{Dir: filepath.Join(dir, "server"), Keys: kd}
+	cfg.Dir, cfg.Keys = filepath.Join(dir, "server"), kd
 
 	srv, err := server.New(ctx, cfg)
 	if err != nil {
