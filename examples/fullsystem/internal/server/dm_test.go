@@ -33,7 +33,7 @@ type gateway struct {
 	conn *wire.Conn
 	seq  uint64
 	mu   sync.Mutex
-	down map[string][]byte // command message by reference
+	down map[string]wire.Entry // the entry carrying each command, by reference
 }
 
 func linkGateway(t *testing.T, srv *server.Server) *gateway {
@@ -45,7 +45,7 @@ func linkGateway(t *testing.T, srv *server.Server) *gateway {
 	served := make(chan struct{})
 	go func() { defer close(served); srv.ServeLinks(l) }()
 	t.Cleanup(func() { srv.Close(); <-served })
-	g := &gateway{t: t, down: make(map[string][]byte)}
+	g := &gateway{t: t, down: make(map[string]wire.Entry)}
 	g.conn, _, err = wire.Dial(t.Context(), wire.DialConfig{Addrs: []string{l.Addr().String()}, Handler: g.handle}, -1)
 	if err != nil {
 		t.Fatal(err)
@@ -66,14 +66,15 @@ func (g *gateway) handle(_ context.Context, _ *wire.Conn, b *wire.Batch) (wire.A
 			g.t.Errorf("command message from %x: %d commands, %v", e.Origin, len(cmds), err)
 			continue
 		}
-		g.down[cmds[0].CmdID] = bytes.Clone(e.Body)
+		e.Body = bytes.Clone(e.Body)
+		g.down[cmds[0].CmdID] = e
 	}
 	return wire.Ack{Seq: b.Seq, Accepted: uint16(len(b.Entries)), Status: wire.StatusOK}, nil
 }
 
 // received returns the references of the commands sent down so far, sorted, and forgets
 // them.
-func (g *gateway) received() ([]string, map[string][]byte) {
+func (g *gateway) received() ([]string, map[string]wire.Entry) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var refs []string
@@ -82,7 +83,7 @@ func (g *gateway) received() ([]string, map[string][]byte) {
 	}
 	slices.Sort(refs)
 	m := g.down
-	g.down = make(map[string][]byte)
+	g.down = make(map[string]wire.Entry)
 	return refs, m
 }
 
@@ -209,7 +210,7 @@ func testDMRestart(t *testing.T, cfg server.Config) {
 		t.Fatalf("IssueDM = %d, %v; want 3 devices", n, err)
 	}
 	before := srv.DMCommands()
-	refs, bodies := g.received()
+	refs, first := g.received()
 	if len(before) != 3 || !slices.Equal(refs, slices.Sorted(slices.Values(refsOf(before)))) {
 		t.Fatalf("issued %q, sent down %q", refsOf(before), refs)
 	}
@@ -253,8 +254,9 @@ func testDMRestart(t *testing.T, cfg server.Config) {
 		t.Fatalf("sent again %q, want the unanswered %q", refs, want)
 	}
 	for _, r := range refs {
-		if !bytes.Equal(again[r], bodies[r]) {
-			t.Errorf("command %s sent again differs from the one sent first", r)
+		a, f := again[r], first[r]
+		if a.Origin != f.Origin || a.ConfigID != f.ConfigID || a.Received != f.Received || !bytes.Equal(a.Body, f.Body) {
+			t.Errorf("command %s sent again: %+v, want the entry sent first %+v", r, a, f)
 		}
 	}
 	// A status for a command of the previous run is taken; then it is not sent again.
