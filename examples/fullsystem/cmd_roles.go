@@ -155,13 +155,16 @@ func cmdServer(ctx context.Context, args []string, out io.Writer) error {
 			done = true
 		case <-tick.C:
 		}
-		switch {
-		case !issued && time.Since(start) >= *dmAt:
-			if n, err := srv.IssueDM(ctx, spec); n > 0 {
+		// A restarted server issues its command only to the devices the store does not
+		// show it was issued to, and sends unanswered commands, its own and those of the
+		// previous run, again.
+		if !issued && time.Since(start) >= *dmAt {
+			if n, err := srv.IssueDMOnce(ctx, spec); n > 0 {
 				issued = true
 				fmt.Fprintf(out, "dm: %q issued to %d devices (%v)\n", *dmSpec, n, err)
 			}
-		case issued && *dmSpec != "" && time.Since(start)%(2*time.Second) < time.Second:
+		}
+		if time.Since(start)%(2*time.Second) < time.Second {
 			srv.ResendDM(ctx) // to links that missed them
 		}
 		b, _ := json.Marshal(status())

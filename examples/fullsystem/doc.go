@@ -60,7 +60,9 @@
 //     gateways pass them down and sub-gateways hold each device's commands for its next
 //     session. The devices apply them (a new interval takes effect at once); the statuses
 //     go up as kind-2 entries through the same durable queues, and the server reports
-//     one status per device. Gateways keep a mirror of what they know of each device's
+//     one status per device. The server records every command in its store (one
+//     transaction per issue, before sending) and the first status of each, so a
+//     restarted server still lists them and sends the unanswered ones again. Gateways keep a mirror of what they know of each device's
 //     tree (DevInfo, last session, confirmed changes) in one omadm/tree, cached in memory
 //     and written back later (delayed write).
 //
@@ -115,7 +117,9 @@
 // second; each role prints one JSON line when it ends. Remote management in process mode:
 // sub-gateways serve DM with -dm-listen, agents poll the URLs given with -dm (one per
 // -gateways address), and the server issues its -dm command at -dm-at, sending it again to
-// gateway links that connect later until every device has answered.
+// gateway links that connect later until every device has answered. A restarted server
+// takes the commands it issued from its database: it sends the unanswered ones again and
+// issues -dm only to devices that have not had it.
 //
 // # Stress: the published experiment
 //

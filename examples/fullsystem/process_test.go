@@ -205,8 +205,9 @@ func TestProcessesKill(t *testing.T) {
 	if st.Rejected != 0 {
 		t.Errorf("server rejected %d entries", st.Rejected)
 	}
-	// The restarted server issued its DM command again to every blood pressure monitor it
-	// heard from (4 agents and 2 BLE cuffs); each answered through the gateways.
+	// Every blood pressure monitor (4 agents and 2 BLE cuffs) was issued the DM command
+	// once, by the server before or after its restart (the restarted server finds in its
+	// store which devices had it), and each answered through the gateways.
 	if st.DMIssued != 24/6+2 || st.DMOK != st.DMIssued {
 		t.Errorf("DM: %d of %d commands answered 200, want all of %d", st.DMOK, st.DMIssued, 24/6+2)
 	}

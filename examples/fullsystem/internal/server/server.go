@@ -107,7 +107,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, st: st, led: led}
 	s.links.TLS = cfg.TLS
 	s.links.Handler = s.handleBatch
-	s.initDM()
+	if err := s.initDM(ctx); err != nil {
+		led.Close()
+		st.Close()
+		return nil, err
+	}
 	s.direct, err = ieee11073.NewManager(ieee11073.ManagerConfig{
 		SkipMDSGet:    true,
 		OnEventReport: s.onEventReport,
@@ -158,7 +162,7 @@ func (s *Server) onEventReport(info *ieee11073.AssociationInfo, ev *ieee11073.Ev
 
 func (s *Server) handleBatch(ctx context.Context, _ *wire.Conn, b *wire.Batch) (wire.Ack, error) {
 	if b.Kind == wire.KindDMStatus {
-		return s.takeStatuses(b), nil
+		return s.takeStatuses(ctx, b), nil
 	}
 	if b.Kind != wire.KindMeasurements {
 		return wire.Ack{Seq: b.Seq, Status: wire.StatusRejected}, nil

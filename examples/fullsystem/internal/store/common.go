@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"time"
 )
@@ -100,6 +101,12 @@ func (s sqlTx) tx(ctx context.Context, f func(db) error) error { return f(s) }
 // in one transaction. lock, when not empty, is run first inside it (PostgreSQL: an
 // advisory lock so that concurrent opens migrate one at a time).
 func migrate(ctx context.Context, d db, dl dialect, cfg Config, lock ...string) error {
+	return migrateTo(ctx, d, dl, cfg, schemaVersion, lock...)
+}
+
+// migrateTo is migrate up to schema version target (at most schemaVersion); the tests
+// use it to make databases of earlier versions.
+func migrateTo(ctx context.Context, d db, dl dialect, cfg Config, target int64, lock ...string) error {
 	err := d.tx(ctx, func(t db) error {
 		for _, q := range lock {
 			if _, err := t.exec(ctx, q); err != nil {
@@ -119,7 +126,7 @@ func migrate(ctx context.Context, d db, dl dialect, cfg Config, lock ...string) 
 			return fmt.Errorf("%w: version %d, known %d", ErrSchemaVersion, v.Int64, schemaVersion)
 		}
 		ms := dl.migrations()
-		for ver := v.Int64 + 1; ver <= schemaVersion; ver++ {
+		for ver := v.Int64 + 1; ver <= target; ver++ {
 			for _, q := range ms[ver-1] {
 				if _, err := t.exec(ctx, q); err != nil {
 					return fmt.Errorf("schema version %d: %w", ver, err)
@@ -356,6 +363,138 @@ func aggregate(ctx context.Context, d db, dl dialect, noDivision bool, q *Query,
 	}
 	if err := rs.Err(); err != nil {
 		return nil, fmt.Errorf("store: aggregate user %d: %w", q.User, err)
+	}
+	return out, nil
+}
+
+// dmNanos is t in Unix nanoseconds, 0 for the zero time.
+func dmNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// dmTime is the time of dmNanos's ns.
+func dmTime(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return unixTime(ns)
+}
+
+// checkDMCommand validates c. Errors wrap ErrInvalid and name the field and the command's
+// index, never the command's text or message.
+func checkDMCommand(i int, c *DMCommand) error {
+	switch {
+	case c.Ref == "" || len(c.Ref) > 64:
+		return fmt.Errorf("%w: DM command %d: Ref must be 1 to 64 bytes", ErrInvalid, i)
+	case len(c.Device) > 256:
+		return fmt.Errorf("%w: DM command %d: Device longer than 256 bytes", ErrInvalid, i)
+	case c.Issued.IsZero():
+		return fmt.Errorf("%w: DM command %d: Issued is zero", ErrInvalid, i)
+	case len(c.Body) == 0:
+		return fmt.Errorf("%w: DM command %d: Body is empty", ErrInvalid, i)
+	}
+	return nil
+}
+
+func putDMCommands(ctx context.Context, d db, st *statements, cmds []DMCommand) error {
+	seen := make(map[string]bool, len(cmds))
+	for i := range cmds {
+		if err := checkDMCommand(i, &cmds[i]); err != nil {
+			return err
+		}
+		if seen[cmds[i].Ref] {
+			return fmt.Errorf("%w: DM command %d: reference %q repeated", ErrDuplicate, i, cmds[i].Ref)
+		}
+		seen[cmds[i].Ref] = true
+	}
+	if len(cmds) == 0 {
+		return nil
+	}
+	var dup error
+	err := d.tx(ctx, func(t db) error {
+		for i := range cmds {
+			c := &cmds[i]
+			n, err := t.exec(ctx, st.insertDM, c.Ref, c.Device, int64(c.Kind), c.Command, c.Issued.UnixNano(),
+				c.Origin[:], int64(c.ConfigID), dmNanos(c.Received), c.Body)
+			if err != nil {
+				return fmt.Errorf("DM command %q: %w", c.Ref, err)
+			}
+			if n == 0 {
+				dup = fmt.Errorf("%w: DM command %q is already stored", ErrDuplicate, c.Ref)
+				return dup
+			}
+		}
+		return nil
+	})
+	if dup != nil && errors.Is(err, ErrDuplicate) {
+		return dup
+	}
+	if err != nil {
+		return fmt.Errorf("store: put DM commands: %w", err)
+	}
+	return nil
+}
+
+func setDMStatuses(ctx context.Context, d db, st *statements, sts []DMStatus) ([]bool, error) {
+	for i := range sts {
+		if sts[i].Code == 0 {
+			return nil, fmt.Errorf("%w: DM status %d: Code is 0", ErrInvalid, i)
+		}
+		if sts[i].Answered.IsZero() {
+			return nil, fmt.Errorf("%w: DM status %d: Answered is zero", ErrInvalid, i)
+		}
+	}
+	recorded := make([]bool, len(sts))
+	if len(sts) == 0 {
+		return recorded, nil
+	}
+	// Rows are locked in reference order, so that concurrent calls cannot deadlock.
+	order := make([]int, len(sts))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return sts[order[a]].Ref < sts[order[b]].Ref })
+	err := d.tx(ctx, func(t db) error {
+		for _, i := range order {
+			s := &sts[i]
+			n, err := t.exec(ctx, st.setDMStatus, int64(s.Code), s.Answered.UnixNano(), s.Ref)
+			if err != nil {
+				return fmt.Errorf("DM status of %q: %w", s.Ref, err)
+			}
+			recorded[i] = n > 0
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: set DM statuses: %w", err)
+	}
+	return recorded, nil
+}
+
+func dmCommands(ctx context.Context, d db, st *statements) ([]DMCommand, error) {
+	rs, closeRows, err := d.query(ctx, st.dmCommands)
+	if err != nil {
+		return nil, fmt.Errorf("store: DM commands: %w", err)
+	}
+	defer closeRows()
+	var out []DMCommand
+	for rs.Next() {
+		var c DMCommand
+		var kind, issued, config, received, status, answered int64
+		var origin []byte
+		if err := rs.Scan(&c.Ref, &c.Device, &kind, &c.Command, &issued, &origin, &config, &received, &c.Body, &status, &answered); err != nil {
+			return nil, fmt.Errorf("store: DM commands: %w", err)
+		}
+		c.Kind, c.ConfigID, c.Status = uint8(kind), uint16(config), uint16(status)
+		copy(c.Origin[:], origin)
+		c.Issued, c.Received, c.Answered = unixTime(issued), dmTime(received), dmTime(answered)
+		out = append(out, c)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("store: DM commands: %w", err)
 	}
 	return out, nil
 }

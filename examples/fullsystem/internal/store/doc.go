@@ -15,6 +15,9 @@
 //
 // The server appends each stored record's digest to the ledger, then records the index with
 // SetLedgerIndex; after a crash between the two, Unledgered lists what is still to append.
+// It also records the remote-management commands it issues (PutDMCommands, before sending
+// them) and their statuses (SetDMStatuses, the first per command), so that after a restart
+// DMCommands gives it every command back and it can send the unanswered ones again.
 //
 // # Tables
 //
@@ -27,6 +30,8 @@
 //	         received_at, stored_at, digest, ledger_index, UNIQUE(user_id, system_id, seq))
 //	DataReportingInfo_<type>(data_id FK DataInfo, ord, metric, unit, value, value_f64,
 //	         measured_at, PK(data_id, ord))
+//	DMCommand(id PK, ref UNIQUE, device, kind, command, issued_at, origin, config_id,
+//	         received_at, body, status, answered_at)                  since version 2
 //
 // with one DataReportingInfo table per PHD type (bp, thermo, scale, glucose, oximeter, wrist,
 // other), or with Config.NoDivision one shared DataReportingInfo table. Beyond the published
@@ -34,7 +39,10 @@
 // keeps the observations in the order given. Times are Unix nanoseconds (UTC); user ids and
 // sequence numbers are stored as the same 64 bits in signed columns; metric is the 11073
 // TYPE (partition<<16 | code); value is the exact decimal text the device sent and value_f64
-// the same number as a float64 (aggregates use it).
+// the same number as a float64 (aggregates use it). A DMCommand row keeps the integrated-message
+// entry that carries the command (origin, config_id, received_at, body) to send it again;
+// its status is 0 and answered_at 0 until the device answers. A database of an earlier
+// schema version is upgraded in place when opened.
 //
 // # Nothing doubled
 //

@@ -371,6 +371,30 @@ func (p *Postgres) Aggregate(ctx context.Context, q Query, step Step) ([]Bucket,
 	return aggregate(ctx, pgDB{p.pool}, pgDialect, p.cfg.NoDivision, &q, step)
 }
 
+// PutDMCommands implements Store.
+func (p *Postgres) PutDMCommands(ctx context.Context, cmds []DMCommand) error {
+	if p.closed.Load() {
+		return ErrClosed
+	}
+	return putDMCommands(ctx, pgDB{p.pool}, &p.st, cmds)
+}
+
+// SetDMStatuses implements Store.
+func (p *Postgres) SetDMStatuses(ctx context.Context, sts []DMStatus) ([]bool, error) {
+	if p.closed.Load() {
+		return nil, ErrClosed
+	}
+	return setDMStatuses(ctx, pgDB{p.pool}, &p.st, sts)
+}
+
+// DMCommands implements Store.
+func (p *Postgres) DMCommands(ctx context.Context) ([]DMCommand, error) {
+	if p.closed.Load() {
+		return nil, ErrClosed
+	}
+	return dmCommands(ctx, pgDB{p.pool}, &p.st)
+}
+
 // Stats implements Store.
 func (p *Postgres) Stats() Stats {
 	return Stats{Stored: p.stored.Load(), Duplicates: p.dups.Load(), Rejected: p.rejected.Load()}

@@ -8,7 +8,7 @@ import (
 )
 
 // schemaVersion is the newest schema this program creates and understands.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // dialect holds what differs between the SQL of SQLite and PostgreSQL.
 type dialect struct {
@@ -120,7 +120,23 @@ func (d dialect) migrations() [][]string {
 			measured_at `+i+` NOT NULL,
 			PRIMARY KEY (data_id, ord)`+tail)
 	}
-	return [][]string{v1}
+	// Version 2: the remote-management commands a server issued, in issue order (id).
+	v2 := []string{
+		`CREATE TABLE DMCommand (
+			` + d.identity + `,
+			ref TEXT NOT NULL UNIQUE,
+			device TEXT NOT NULL,
+			kind ` + i + ` NOT NULL,
+			command TEXT NOT NULL,
+			issued_at ` + i + ` NOT NULL,
+			origin ` + b + ` NOT NULL,
+			config_id ` + i + ` NOT NULL,
+			received_at ` + i + ` NOT NULL,
+			body ` + b + ` NOT NULL,
+			status ` + i + ` NOT NULL DEFAULT 0,
+			answered_at ` + i + ` NOT NULL DEFAULT 0)`,
+	}
+	return [][]string{v1, v2}
 }
 
 // metaTables are created before migrations run: the schema version and the settings a
@@ -159,6 +175,9 @@ type statements struct {
 	device       string
 	devices      string
 	count        string
+	insertDM     string
+	setDMStatus  string
+	dmCommands   string
 }
 
 func (d dialect) statements(noDivision bool) statements {
@@ -189,6 +208,11 @@ func (d dialect) statements(noDivision bool) statements {
 	s.devices = `SELECT d.system_id, d.config_id, d.user_id, d.model, d.first_seen, d.last_seen
 		FROM Mapping m JOIN DeviceInfo d ON d.system_id = m.system_id WHERE m.user_id = ` + p(1) + ` ORDER BY d.system_id`
 	s.count = `SELECT COUNT(*) FROM DataInfo`
+	s.insertDM = `INSERT INTO DMCommand (ref, device, kind, command, issued_at, origin, config_id, received_at, body)
+		VALUES (` + params(d, 1, 9) + `) ON CONFLICT (ref) DO NOTHING`
+	s.setDMStatus = `UPDATE DMCommand SET status = ` + p(1) + `, answered_at = ` + p(2) + ` WHERE ref = ` + p(3) + ` AND status = 0`
+	s.dmCommands = `SELECT ref, device, kind, command, issued_at, origin, config_id, received_at, body, status, answered_at
+		FROM DMCommand ORDER BY id`
 	return s
 }
 

@@ -489,6 +489,30 @@ func (s *SQLite) Aggregate(ctx context.Context, q Query, step Step) ([]Bucket, e
 	return aggregate(ctx, sqlDB{s.r}, sqliteDialect, s.cfg.NoDivision, &q, step)
 }
 
+// PutDMCommands implements Store.
+func (s *SQLite) PutDMCommands(ctx context.Context, cmds []DMCommand) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	return putDMCommands(ctx, sqlDB{s.w}, &s.st, cmds)
+}
+
+// SetDMStatuses implements Store.
+func (s *SQLite) SetDMStatuses(ctx context.Context, sts []DMStatus) ([]bool, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	return setDMStatuses(ctx, sqlDB{s.w}, &s.st, sts)
+}
+
+// DMCommands implements Store.
+func (s *SQLite) DMCommands(ctx context.Context) ([]DMCommand, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	return dmCommands(ctx, sqlDB{s.r}, &s.st)
+}
+
 // Stats implements Store.
 func (s *SQLite) Stats() Stats {
 	return Stats{Stored: s.stored.Load(), Duplicates: s.dups.Load(), Rejected: s.rejected.Load()}

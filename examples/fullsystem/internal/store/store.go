@@ -66,6 +66,19 @@ type Store interface {
 	// Aggregate returns min/max/mean/count of the observations selected by q per metric,
 	// unit and hour or day (of UTC+q.Offset), ordered by bucket start, metric and unit.
 	Aggregate(ctx context.Context, q Query, step Step) ([]Bucket, error)
+	// PutDMCommands records the remote-management commands the server issued, in one
+	// transaction: all of them or, on error, none. A Ref already stored (or repeated in
+	// cmds) fails the whole call with ErrDuplicate; an invalid command with ErrInvalid.
+	// Status and Answered of cmds are ignored: a new command has no status.
+	PutDMCommands(ctx context.Context, cmds []DMCommand) error
+	// SetDMStatuses records, in one transaction, the status of each command named in sts
+	// that has none yet: only a command's first status counts. recorded[i] reports
+	// whether sts[i] was recorded; it is false for a command already answered (or
+	// answered earlier in sts) and for a Ref the store does not hold. A zero Code fails
+	// the call with ErrInvalid.
+	SetDMStatuses(ctx context.Context, sts []DMStatus) (recorded []bool, err error)
+	// DMCommands returns every recorded command with its status, in the order recorded.
+	DMCommands(ctx context.Context) ([]DMCommand, error)
 	// Stats returns the counters since the store was opened.
 	Stats() Stats
 	// Close waits for writes under way, then releases the database. Later calls return
@@ -256,6 +269,32 @@ type DeviceInfo struct {
 	Model     string
 	FirstSeen time.Time
 	LastSeen  time.Time
+}
+
+// DMCommand is a DMCommand row: one remote-management (OMA DM) command issued to one
+// device, the message that carries it, and the device's status once it arrives.
+type DMCommand struct {
+	Ref     string    // the command's reference (its CmdID), unique; 1 to 64 bytes
+	Device  string    // the device's DM id; at most 256 bytes
+	Kind    uint8     // the kind of device the command went to, as the issuer counts kinds
+	Command string    // the command as text, such as "Replace ./PHD/Measurement/Interval 2"
+	Issued  time.Time // when it was issued; required
+	// Origin, ConfigID, Received and Body are the integrated-message entry that carries
+	// the command down, kept to send it again: the device's system id, its
+	// dev-config-id, the entry's time and the encoded command message (not empty).
+	Origin   [8]byte
+	ConfigID uint16
+	Received time.Time
+	Body     []byte
+	Status   uint16    // the device's status code; 0 until it arrives
+	Answered time.Time // when the status arrived; zero until then
+}
+
+// DMStatus is a device's status for the command with reference Ref.
+type DMStatus struct {
+	Ref      string
+	Code     uint16    // the status code; not 0
+	Answered time.Time // when it arrived
 }
 
 // Query selects observations of one user. Zero fields select everything.

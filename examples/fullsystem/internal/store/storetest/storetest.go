@@ -84,6 +84,11 @@ func Run(t *testing.T, open OpenFunc) {
 			t.Run("Reopen", func(t *testing.T) {
 				testReopen(t, func() store.Store { return mustOpen(t, open, name+"_reopen", cfg) })
 			})
+			t.Run("DMCommands", func(t *testing.T) { testDMCommands(t, o(t, "dm")) })
+			t.Run("DMConcurrentStatuses", func(t *testing.T) { testDMConcurrent(t, o(t, "dmconc")) })
+			t.Run("DMReopen", func(t *testing.T) {
+				testDMReopen(t, func() store.Store { return mustOpen(t, open, name+"_dmreopen", cfg) })
+			})
 			t.Run("DivisionMismatch", func(t *testing.T) {
 				s := mustOpen(t, open, name+"_mismatch", cfg)
 				require.NoError(t, s.Close())
@@ -789,5 +794,180 @@ func testReopen(t *testing.T, open func() store.Store) {
 	assert.ErrorIs(t, res[0].Err, store.ErrDuplicate)
 	assert.NoError(t, res[1].Err)
 	assert.Equal(t, store.Stats{Stored: 1, Duplicates: 1}, s.Stats(), "counters start at zero")
+	require.NoError(t, s.Close())
+}
+
+// DM returns DM command number n, issued to device dev at base + n seconds.
+func DM(n, dev uint64) store.DMCommand {
+	at := base.Add(time.Duration(n) * time.Second)
+	return store.DMCommand{
+		Ref: "s0a1b2c3d-" + strconv.FormatUint(n, 10), Device: fmt.Sprintf("urn:phdkit:sysid:%x", Sys(dev)),
+		Kind: 1, Command: "Replace ./PHD/Measurement/Interval " + strconv.FormatUint(n, 10), Issued: at,
+		Origin: Sys(dev), ConfigID: store.ConfigBP, Received: at.Add(time.Millisecond),
+		Body: []byte{0x02, 0x00, 0x00, 0x6a, byte(n), byte(dev), 0x00, 0x01},
+	}
+}
+
+func testDMCommands(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	got, err := s.DMCommands(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, got, "a new store holds DM commands")
+
+	batch := []store.DMCommand{DM(1, 1), DM(2, 2), DM(3, 3)}
+	batch[1].Status, batch[1].Answered = 200, base // ignored: a new command has no status
+	require.NoError(t, s.PutDMCommands(ctx, batch))
+	batch[1].Status, batch[1].Answered = 0, time.Time{}
+	require.NoError(t, s.PutDMCommands(ctx, []store.DMCommand{DM(4, 1)}))
+	require.NoError(t, s.PutDMCommands(ctx, nil))
+	want := append(batch, DM(4, 1))
+	got, err = s.DMCommands(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, want, got, "commands in the order recorded")
+
+	// A reference stored before, or repeated in the batch, fails the whole batch.
+	err = s.PutDMCommands(ctx, []store.DMCommand{DM(5, 1), DM(2, 2)})
+	assert.ErrorIs(t, err, store.ErrDuplicate)
+	err = s.PutDMCommands(ctx, []store.DMCommand{DM(6, 1), DM(6, 2)})
+	assert.ErrorIs(t, err, store.ErrDuplicate)
+	for name, mod := range map[string]func(c *store.DMCommand){
+		"noRef":    func(c *store.DMCommand) { c.Ref = "" },
+		"longRef":  func(c *store.DMCommand) { c.Ref = string(make([]byte, 65)) },
+		"noIssued": func(c *store.DMCommand) { c.Issued = time.Time{} },
+		"noBody":   func(c *store.DMCommand) { c.Body = nil },
+	} {
+		c := DM(7, 1)
+		mod(&c)
+		err := s.PutDMCommands(ctx, []store.DMCommand{DM(8, 1), c})
+		assert.ErrorIs(t, err, store.ErrInvalid, name)
+		if err != nil {
+			assert.NotContains(t, err.Error(), c.Command, "%s: the error carries the command", name)
+		}
+	}
+	got, err = s.DMCommands(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, want, got, "a failed batch recorded something")
+
+	// Only the first status of a command counts.
+	t1, t2 := base.Add(time.Hour), base.Add(2*time.Hour)
+	rec, err := s.SetDMStatuses(ctx, []store.DMStatus{
+		{Ref: DM(2, 2).Ref, Code: 200, Answered: t1},
+		{Ref: "no-such-ref", Code: 200, Answered: t1},
+		{Ref: DM(4, 1).Ref, Code: 405, Answered: t1},
+		{Ref: DM(2, 2).Ref, Code: 500, Answered: t1},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []bool{true, false, true, false}, rec)
+	rec, err = s.SetDMStatuses(ctx, []store.DMStatus{{Ref: DM(4, 1).Ref, Code: 200, Answered: t2}})
+	require.NoError(t, err)
+	assert.Equal(t, []bool{false}, rec)
+	_, err = s.SetDMStatuses(ctx, []store.DMStatus{{Ref: DM(1, 1).Ref, Code: 0, Answered: t1}})
+	assert.ErrorIs(t, err, store.ErrInvalid)
+	_, err = s.SetDMStatuses(ctx, []store.DMStatus{{Ref: DM(1, 1).Ref, Code: 200}})
+	assert.ErrorIs(t, err, store.ErrInvalid)
+	rec, err = s.SetDMStatuses(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, rec)
+	want[1].Status, want[1].Answered = 200, t1
+	want[3].Status, want[3].Answered = 405, t1
+	got, err = s.DMCommands(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+
+	// Returned commands belong to the caller.
+	got[0].Body[0] = 0xFF
+	again, err := s.DMCommands(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, want[0].Body, again[0].Body)
+
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	assert.ErrorIs(t, s.PutDMCommands(cctx, []store.DMCommand{DM(9, 1)}), context.Canceled)
+	_, err = s.SetDMStatuses(cctx, []store.DMStatus{{Ref: DM(1, 1).Ref, Code: 200, Answered: t1}})
+	assert.ErrorIs(t, err, context.Canceled)
+	_, err = s.DMCommands(cctx)
+	assert.ErrorIs(t, err, context.Canceled)
+}
+
+// testDMConcurrent answers the same commands from many goroutines at once: each command
+// takes exactly one status, and the one recorded is one a caller was told was recorded.
+func testDMConcurrent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const n, callers = 20, 6
+	var cmds []store.DMCommand
+	for i := range uint64(n) {
+		cmds = append(cmds, DM(i+1, i%4))
+	}
+	require.NoError(t, s.PutDMCommands(ctx, cmds))
+	won := make([][]uint16, callers)
+	var wg sync.WaitGroup
+	for g := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sts := make([]store.DMStatus, n)
+			for i := range sts {
+				// Each caller answers in its own order.
+				c := cmds[(i*(g+1)+g)%n]
+				sts[i] = store.DMStatus{Ref: c.Ref, Code: uint16(200 + g), Answered: base.Add(time.Duration(g) * time.Second)}
+			}
+			rec, err := s.SetDMStatuses(ctx, sts)
+			if err != nil {
+				t.Errorf("caller %d: %v", g, err)
+				return
+			}
+			for i, r := range rec {
+				if r {
+					won[g] = append(won[g], uint16(i))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	got, err := s.DMCommands(ctx)
+	require.NoError(t, err)
+	require.Len(t, got, n)
+	total := 0
+	for _, w := range won {
+		total += len(w)
+	}
+	assert.Equal(t, n, total, "statuses recorded")
+	for _, c := range got {
+		assert.NotZero(t, c.Status, "%s has no status", c.Ref)
+		g := int(c.Status) - 200
+		assert.Equal(t, base.Add(time.Duration(g)*time.Second), c.Answered, "%s: answer time of another status", c.Ref)
+	}
+}
+
+func testDMReopen(t *testing.T, open func() store.Store) {
+	ctx := t.Context()
+	s := open()
+	want := []store.DMCommand{DM(1, 1), DM(2, 2), DM(3, 1)}
+	require.NoError(t, s.PutDMCommands(ctx, want))
+	_, err := s.SetDMStatuses(ctx, []store.DMStatus{{Ref: want[1].Ref, Code: 200, Answered: base.Add(time.Hour)}})
+	require.NoError(t, err)
+	want[1].Status, want[1].Answered = 200, base.Add(time.Hour)
+	require.NoError(t, s.Close())
+	assert.ErrorIs(t, s.PutDMCommands(ctx, []store.DMCommand{DM(4, 1)}), store.ErrClosed)
+	_, err = s.SetDMStatuses(ctx, []store.DMStatus{{Ref: want[0].Ref, Code: 200, Answered: base}})
+	assert.ErrorIs(t, err, store.ErrClosed)
+	_, err = s.DMCommands(ctx)
+	assert.ErrorIs(t, err, store.ErrClosed)
+
+	s = open()
+	got, err := s.DMCommands(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	// Still unique, still answered once, and new commands follow the old ones.
+	assert.ErrorIs(t, s.PutDMCommands(ctx, []store.DMCommand{DM(3, 1)}), store.ErrDuplicate)
+	rec, err := s.SetDMStatuses(ctx, []store.DMStatus{{Ref: want[1].Ref, Code: 500, Answered: base}, {Ref: want[2].Ref, Code: 200, Answered: base}})
+	require.NoError(t, err)
+	assert.Equal(t, []bool{false, true}, rec)
+	require.NoError(t, s.PutDMCommands(ctx, []store.DMCommand{DM(4, 2)}))
+	want[2].Status, want[2].Answered = 200, base
+	want = append(want, DM(4, 2))
+	got, err = s.DMCommands(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
 	require.NoError(t, s.Close())
 }
