@@ -279,7 +279,9 @@ func (s *Server) Notify(device string, n Notification) ([]byte, error) {
 // version (NotificationVersion), its server (Client.ServerID, when set, must equal the
 // notification's ServerID) and its digest against the server's credentials
 // (ServerUserName, or the notification's ServerID when it is empty, and
-// ServerPassword) and the nonce the device last sent the server, then runs a session
+// ServerPassword, which must be set) and the nonce the device last sent the server
+// (which changes whenever the device challenges the server again, so that a replayed
+// notification fails once a later session has rotated it), then runs a session
 // like Run with AlertServerInitiated (1200) and the notification's session id. A
 // notification that fails a check opens no session; a wrong digest gives
 // ErrNotifyDigest. It returns the decoded notification (its Body aliases msg), so that
@@ -294,6 +296,9 @@ func (c *Client) Notified(ctx context.Context, msg []byte, extra ...Command) (No
 	}
 	if c.ServerID != "" && n.ServerID != c.ServerID {
 		return n, ClientReport{}, fmt.Errorf("%w: %q", ErrNotifyServer, n.ServerID)
+	}
+	if c.ServerPassword == "" {
+		return n, ClientReport{}, fmt.Errorf("%w: Client.ServerPassword is not set, so a notification cannot be authenticated", ErrNoCredentials)
 	}
 	name := c.ServerUserName
 	if name == "" {

@@ -202,6 +202,9 @@ func TestNotifiedSession(t *testing.T) {
 		{"other server", otherServer, omadm.ErrNotifyServer},
 		{"version 1.1", oldVersion, omadm.ErrNotifyVersion},
 		{"truncated", msg[:20], omadm.ErrUnexpectedEOF},
+		// The notified session rotated the nonce (the device sent the server a new
+		// one after accepting its credentials), so the same bytes are refused.
+		{"replayed", msg, omadm.ErrNotifyDigest},
 	} {
 		if _, _, err := c.Notified(ctx, tt.msg); !errors.Is(err, tt.want) {
 			t.Errorf("%s: Notified = %v, want %v", tt.name, err, tt.want)
@@ -212,6 +215,15 @@ func TestNotifiedSession(t *testing.T) {
 	}
 	if p, _ := omadm.ReadPHD(tr, serverID); p.Gateway != "notified" {
 		t.Errorf("gateway = %q after refused notifications", p.Gateway)
+	}
+
+	// A device that holds no password for the server authenticates no notification.
+	noPassword := &omadm.Client{Tree: tr, ServerURL: url, ServerID: serverID}
+	if _, _, err := noPassword.Notified(ctx, msg); !errors.Is(err, omadm.ErrNoCredentials) {
+		t.Errorf("Notified without ServerPassword = %v, want ErrNoCredentials", err)
+	}
+	if got := sn.sent()[before:]; len(got) != 0 {
+		t.Errorf("refused notifications sent %d messages to the server", len(got))
 	}
 
 	// A server without credentials for the device cannot notify it.
