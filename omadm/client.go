@@ -123,6 +123,13 @@ type ClientReport struct {
 func (c *Client) Run(ctx context.Context, alert StatusCode, extra ...Command) (ClientReport, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	var sid [2]byte
+	rand.Read(sid[:])
+	return c.run(ctx, alert, strings.ToUpper(hex.EncodeToString(sid[:])), extra)
+}
+
+// run runs one session with the SyncHdr SessionID sid; the caller holds c.mu.
+func (c *Client) run(ctx context.Context, alert StatusCode, sid string, extra []Command) (ClientReport, error) {
 	if c.Tree == nil || c.ServerURL == "" {
 		return ClientReport{}, errors.New("omadm: Client needs a Tree and a ServerURL")
 	}
@@ -134,15 +141,13 @@ func (c *Client) Run(ctx context.Context, alert StatusCode, extra ...Command) (C
 		devID = c.DeviceID
 	}
 	c.sessions++
-	var sid [2]byte
-	rand.Read(sid[:])
 	s := &clientSession{
 		c:   c,
 		ctx: ctx,
 		url: c.ServerURL,
 		hdr: SyncHdr{
 			VerDTD: VerDTD, VerProto: VerProto,
-			SessionID: strings.ToUpper(hex.EncodeToString(sid[:])),
+			SessionID: sid,
 			Target:    Loc{URI: c.ServerURL},
 			Source:    Loc{URI: devID, Name: c.UserName},
 			Meta:      Meta{MaxMsgSize: c.maxMsgSize(), MaxObjSize: c.maxObjSize()},

@@ -1,7 +1,8 @@
 // Package omadm implements OMA Device Management 1.2 (SyncML DM): the message model, the
 // XML and WBXML codecs, authentication (syncml:auth-basic, syncml:auth-md5 and the
-// x-syncml-hmac transport MAC), the server session engine over HTTP, the device-side
-// client engine, the management tree interface and the PHD management object.
+// x-syncml-hmac transport MAC), the server session engine over HTTP, package 0
+// notifications for server-initiated sessions, the device-side client engine, the
+// management tree interface and the PHD management object.
 //
 // # Messages
 //
@@ -35,12 +36,26 @@
 //	go srv.Serve(listener)
 //	defer srv.Shutdown(ctx)
 //
+// # Notifications
+//
+// A server asks a device to open a session with package 0, a Notification
+// (OMA-TS-DM_Notification-V1_2): Server.Notify builds and signs it for a device,
+// whatever bearer the caller has carries it, and Client.Notified verifies its digest
+// against the server's credentials and the device's nonce and runs the session with
+// Alert 1200 and the notification's session id:
+//
+//	msg, err := srv.Notify(device, omadm.Notification{UIMode: omadm.UIBackground,
+//		Initiator: omadm.InitiatorServer, SessionID: 0x1A2B})
+//	// on the device:
+//	n, report, err := client.Notified(ctx, msg) // ErrNotifyDigest opens nothing
+//
 // # Buffers and concurrency
 //
 // The decoders copy every string out of their input: a decoded SyncML never aliases the
 // input buffer, and it reuses the capacity of its Body.Commands slice (and of the Items
-// slices in it) from one decode to the next. A SyncML value is not safe for concurrent
-// use. A Server is safe for concurrent use; each session is owned by one goroutine, which
+// slices in it) from one decode to the next. A decoded Notification's Body aliases the
+// input. SyncML and Notification values are not safe for concurrent use. A Client runs
+// one session at a time: Run and Notified calls take turns. A Server is safe for concurrent use; each session is owned by one goroutine, which
 // the HTTP handlers talk to over channels, and Shutdown waits for all of them. OnSession,
 // OnAlert and Commands run on session goroutines.
 package omadm
