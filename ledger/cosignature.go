@@ -39,9 +39,9 @@ const (
 // The signature is over "cosignature/v1\ntime <timestamp>\n" followed by the
 // checkpoint body.
 type Cosignature struct {
-	Name      string                       // witness key name
-	KeyID     uint32                       // first 4 bytes of SHA-256(name || "\n" || 0x04 || public key)
-	Timestamp uint64                       // POSIX seconds at which the witness signed; at most 2^63-1
+	Name      string                      // witness key name
+	KeyID     uint32                      // first 4 bytes of SHA-256(name || "\n" || 0x04 || public key)
+	Timestamp uint64                      // POSIX seconds at which the witness signed; at most 2^63-1
 	Signature [ed25519.SignatureSize]byte // Ed25519 signature over the cosigned message
 }
 
