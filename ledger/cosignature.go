@@ -97,6 +97,9 @@ func ParseCosignature(line []byte) (Cosignature, error) {
 	if n := base64.StdEncoding.DecodedLen(len(b64)); n > cosigPayloadSize+3 {
 		return fail(off, "Signature", fmt.Errorf("%w: %d base64 characters, want %d", ErrMalformed, len(b64), base64.StdEncoding.EncodedLen(cosigPayloadSize)))
 	}
+	if i := bytes.IndexAny(b64, "\r\n"); i >= 0 {
+		return fail(off+i, "Signature", fmt.Errorf("%w: line break in signature line", ErrMalformed))
+	}
 	var p [cosigPayloadSize + 3]byte
 	n, err := base64.StdEncoding.Strict().Decode(p[:], b64)
 	if err != nil {
