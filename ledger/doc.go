@@ -22,7 +22,7 @@
 //	// A witness cosigns; a client requires two of three witnesses.
 //	w, _ := ledger.NewWitnessSigner(witnessSkey, nil) // nil clock: time.Now
 //	cosigned, _ := ledger.Cosign(cp.Note, logKey, w)
-//	k1, _ := ledger.NewWitnessKey("witness.example/w1+a0059f11+BAOh...")
+//	k1, _ := ledger.NewWitnessKey(witnessVkey) // "<name>+<hex key ID>+base64(0x04 || key)"
 //	v, _ = ledger.NewVerifier(ledger.VerifierConfig{Origin: origin, LogKey: logKey,
 //		Witnesses: []*ledger.WitnessKey{k1, k2, k3}, WitnessQuorum: 2})
 //	c, err = v.Update(cosigned, proof) // c.Cosignatures[i].Time(): when each witness signed
