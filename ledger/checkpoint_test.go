@@ -35,8 +35,8 @@ func TestVerifier(t *testing.T) {
 	ctx := context.Background()
 	const origin = "hospital.example/records"
 	logS, logV := keyPair(t, origin)
-	w1S, w1V := keyPair(t, "witness-1")
-	w2S, w2V := keyPair(t, "witness-2")
+	w1S, w1V := witnessPair(t, "witness-1")
+	w2S, w2V := witnessPair(t, "witness-2")
 	_, otherV := keyPair(t, origin)
 
 	l, err := memory.New(memory.Config{Origin: origin, Signer: logS})
@@ -56,7 +56,7 @@ func TestVerifier(t *testing.T) {
 	_, err = ledger.Cosign(c1.Note, otherV, w1S)
 	assert.ErrorIs(t, err, ledger.ErrSignature)
 
-	v, err := ledger.NewVerifier(ledger.VerifierConfig{Origin: origin, LogKey: logV, Witnesses: []note.Verifier{w1V, w2V}, WitnessQuorum: 2})
+	v, err := ledger.NewVerifier(ledger.VerifierConfig{Origin: origin, LogKey: logV, Witnesses: []*ledger.WitnessKey{w1V, w2V}, WitnessQuorum: 2})
 	require.NoError(t, err)
 	_, err = v.Update(c1.Note, ledger.ConsistencyProof{})
 	assert.ErrorIs(t, err, ledger.ErrSignature, "no witness cosignatures")
@@ -66,7 +66,10 @@ func TestVerifier(t *testing.T) {
 	assert.ErrorIs(t, err, ledger.ErrSignature, "one of two witnesses")
 	got, err := v.Update(msg, ledger.ConsistencyProof{})
 	require.NoError(t, err)
-	assert.Equal(t, c1.Checkpoint, got)
+	assert.Equal(t, c1.Checkpoint, got.Checkpoint)
+	require.Len(t, got.Cosignatures, 2)
+	assert.Equal(t, "witness-1", got.Cosignatures[0].Name)
+	assert.Equal(t, "witness-2", got.Cosignatures[1].Name)
 
 	// Other keys, other origins.
 	wrongKey, err := ledger.NewVerifier(ledger.VerifierConfig{Origin: origin, LogKey: otherV})
@@ -79,7 +82,7 @@ func TestVerifier(t *testing.T) {
 	assert.ErrorIs(t, err, ledger.ErrOrigin)
 	witnessOnly, err := ledger.Cosign(c1.Note, logV, w1S)
 	require.NoError(t, err)
-	vw, err := ledger.NewVerifier(ledger.VerifierConfig{Origin: origin, LogKey: logV, Witnesses: []note.Verifier{w1V}})
+	vw, err := ledger.NewVerifier(ledger.VerifierConfig{Origin: origin, LogKey: logV, Witnesses: []*ledger.WitnessKey{w1V}})
 	require.NoError(t, err)
 	_, err = vw.Open(witnessOnly[:len(witnessOnly)-1])
 	assert.ErrorIs(t, err, ledger.ErrSignature, "malformed note")
@@ -134,6 +137,16 @@ func TestVerifier(t *testing.T) {
 	assert.ErrorIs(t, err, ledger.ErrOrigin)
 	_, err = ledger.SignCheckpoint(c1.Checkpoint)
 	assert.ErrorIs(t, err, ledger.ErrSignature)
+}
+
+func witnessPair(t testing.TB, name string) (*ledger.WitnessSigner, *ledger.WitnessKey) {
+	skey, vkey, err := ledger.GenerateWitnessKey(rand.Reader, name)
+	require.NoError(t, err)
+	s, err := ledger.NewWitnessSigner(skey, nil)
+	require.NoError(t, err)
+	k, err := ledger.NewWitnessKey(vkey)
+	require.NoError(t, err)
+	return s, k
 }
 
 func signerFor(name string) (note.Signer, note.Verifier) {

@@ -19,6 +19,14 @@
 //	v, _ := ledger.NewVerifier(ledger.VerifierConfig{Origin: origin, LogKey: logKey})
 //	c, err := v.Update(newNote, consistencyProofFromTrustedSize)
 //
+//	// A witness cosigns; a client requires two of three witnesses.
+//	w, _ := ledger.NewWitnessSigner(witnessSkey, nil) // nil clock: time.Now
+//	cosigned, _ := ledger.Cosign(cp.Note, logKey, w)
+//	k1, _ := ledger.NewWitnessKey(witnessVkey) // "<name>+<hex key ID>+base64(0x04 || key)"
+//	v, _ = ledger.NewVerifier(ledger.VerifierConfig{Origin: origin, LogKey: logKey,
+//		Witnesses: []*ledger.WitnessKey{k1, k2, k3}, WitnessQuorum: 2})
+//	c, err = v.Update(cosigned, proof) // c.Cosignatures[i].Time(): when each witness signed
+//
 // # Pieces
 //
 //   - [Ledger] is the backend interface: Append, AppendBatch, Checkpoint,
@@ -37,9 +45,34 @@
 //     [ConsistencyProof] have a compact binary encoding.
 //   - Checkpoints: [Checkpoint] is the C2SP tlog-checkpoint body (origin
 //     line, size, base64 root, extension lines); [SignCheckpoint] signs it
-//     with golang.org/x/mod/sumdb/note (Ed25519); [Cosign] adds witness
-//     cosignatures; [Verifier] checks the log signature, the origin, a
-//     witness quorum and consistency with the last trusted checkpoint.
+//     with golang.org/x/mod/sumdb/note (Ed25519); [Verifier] checks the log
+//     signature, the origin, a witness quorum and consistency with the last
+//     trusted checkpoint, and returns a [VerifiedCheckpoint].
+//   - Witnesses: a witness cosignature is a C2SP tlog-cosignature Ed25519
+//     signature (cosignature/v1, signature type 0x04), not a plain note
+//     signature. Its line is "— <name> base64(key ID || timestamp ||
+//     signature)": the key ID is the first 4 bytes of SHA-256(name || "\n"
+//     || 0x04 || public key), the timestamp 8 bytes big-endian POSIX
+//     seconds (at most 2^63-1), and the Ed25519 signature is over
+//     "cosignature/v1\ntime <timestamp>\n" followed by the checkpoint body.
+//     [GenerateWitnessKey] makes a key pair; [NewWitnessSigner] signs at an
+//     injected clock and [Cosign] adds its line to a signed checkpoint;
+//     [NewWitnessKey] parses a vkey "<name>+<hex key ID>+base64(0x04 ||
+//     public key)" into a [WitnessKey], which also serves as a note.Verifier;
+//     [ParseCosignature] and [WitnessKey.VerifyCosignature] check one line
+//     and say what is wrong. VerifierConfig.Witnesses takes only such keys:
+//     a witness counts toward WitnessQuorum only for a cosignature/v1 line
+//     with its name and key ID that verifies and is dated at most
+//     CosignatureSkew (default 5 minutes) past the verifier's clock, and
+//     VerifiedCheckpoint.Cosignatures reports the time each witness
+//     attested. Plain Ed25519 note signatures by witnesses, which earlier
+//     versions of this package made, are not accepted: their key ID
+//     differs, so they are ignored like any unknown key. A line that has a
+//     configured witness's name and key ID but does not verify fails the
+//     whole note (ErrCosignatureInvalid). The ML-DSA-44 cosignature type
+//     (0x06) is not supported. The Ed25519 cosigned message does not
+//     include the witness name, so a witness key must not be shared by
+//     two witnesses.
 //   - Entries: an entry is the SHA-256 digest of an [Envelope] (schema
 //     version, record id, content hash, random salt of at least 128 bits,
 //     submitter, time), never the record. Records and salts live in the
@@ -64,7 +97,8 @@
 //     needs the log key and is caught when clients or witnesses compare
 //     checkpoints; with VerifierConfig.WitnessQuorum, a client accepts only
 //     checkpoints that independent witnesses cosigned, and witnesses refuse
-//     to cosign inconsistent ones.
+//     to cosign inconsistent ones. A cosignature's timestamp is the
+//     witness's claim; the verifier only bounds it from above.
 //   - Confirming a guessed record from its entry needs the salt (at least
 //     128 random bits), which never enters the ledger.
 //   - Not covered: availability (the operator can stop serving or delete
@@ -115,12 +149,13 @@
 // whose fdatasync averaged 0.26 ms or less reached 51,900 to 74,500
 // appends/s with 16 writers; under heavier load (load average 11 to 16)
 // the median fell to 20,800/s (0.59 ms per fdatasync).
-
+//
 // # Buffers and concurrency
 //
 // Hashes are arrays and are copied. Unmarshal methods decode into the
 // receiver, reuse its slice capacity and never alias their input.
-// Verification functions and Verifier are safe for concurrent use; every
-// Ledger implementation here is safe for concurrent use, and Close waits
-// for the goroutines a backend owns.
+// Verification functions, Verifier and WitnessKey are safe for concurrent
+// use, and WitnessSigner is if its clock is. Every Ledger implementation
+// here is safe for concurrent use, and Close waits for the goroutines a
+// backend owns.
 package ledger

@@ -29,6 +29,14 @@ var (
 	// ErrSignature means a signed checkpoint lacks a valid signature from
 	// the log key, or too few witnesses cosigned it.
 	ErrSignature = errors.New("ledger: checkpoint signature not verified")
+	// ErrCosignatureInvalid means a cosignature/v1 line by a configured
+	// witness key does not verify over the checkpoint and its timestamp.
+	// It is returned together with ErrSignature.
+	ErrCosignatureInvalid = errors.New("ledger: cosignature does not verify")
+	// ErrCosignatureTime means a cosignature's timestamp is later than the
+	// verifier's clock plus its allowed skew. It is returned together with
+	// ErrSignature.
+	ErrCosignatureTime = errors.New("ledger: cosignature timestamp in the future")
 	// ErrOrigin means a checkpoint names another log.
 	ErrOrigin = errors.New("ledger: checkpoint origin mismatch")
 	// ErrInconsistent means a newer checkpoint does not extend the trusted

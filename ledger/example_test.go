@@ -54,3 +54,45 @@ func Example() {
 	fmt.Println("included:", incl.Verify(entry, cp.Root) == nil)
 	// Output: included: true
 }
+
+// Two of three witnesses cosign a checkpoint in the cosignature/v1 format;
+// a client that requires two accepts it and learns when each signed.
+func ExampleCosign() {
+	ctx := context.Background()
+	skey, vkey, _ := note.GenerateKey(rand.Reader, "hospital.example/records")
+	signer, _ := note.NewSigner(skey)
+	logKey, _ := note.NewVerifier(vkey)
+	l, _ := memory.New(memory.Config{Origin: "hospital.example/records", Signer: signer})
+	defer l.Close()
+	l.Append(ctx, sha256.Sum256([]byte("record 1")))
+	cp, _ := l.Checkpoint(ctx)
+
+	signedAt := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	var keys []*ledger.WitnessKey
+	msg := cp.Note
+	for i, name := range []string{"w1.example/witness", "w2.example/witness", "w3.example/witness"} {
+		wskey, wvkey, _ := ledger.GenerateWitnessKey(rand.Reader, name)
+		k, _ := ledger.NewWitnessKey(wvkey)
+		keys = append(keys, k)
+		if i == 2 {
+			continue // the third witness is offline
+		}
+		at := signedAt.Add(time.Duration(i) * time.Minute)
+		w, _ := ledger.NewWitnessSigner(wskey, func() time.Time { return at })
+		msg, _ = ledger.Cosign(msg, logKey, w)
+	}
+
+	client, _ := ledger.NewVerifier(ledger.VerifierConfig{Origin: "hospital.example/records", LogKey: logKey,
+		Witnesses: keys, WitnessQuorum: 2, Now: func() time.Time { return signedAt.Add(time.Hour) }})
+	c, err := client.Update(msg, ledger.ConsistencyProof{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, cs := range c.Cosignatures {
+		fmt.Println(cs.Name, cs.Time().Format(time.RFC3339))
+	}
+	// Output:
+	// w1.example/witness 2026-03-01T12:00:00Z
+	// w2.example/witness 2026-03-01T12:01:00Z
+}
