@@ -316,7 +316,7 @@ func TestClientServerAlerts(t *testing.T) {
 	}))
 	srv.Enqueue(devID, omadm.Command{Kind: omadm.CmdExec, Correlator: "job-7", Items: []omadm.Item{{Target: omadm.Loc{URI: "./Ops/Measure"}}}})
 	c := &omadm.Client{Tree: tr, ServerURL: url, ServerID: serverID}
-	if _, err := c.Run(context.Background(), omadm.AlertServerInitiated); err != nil {
+	if _, err := c.Run(context.Background(), omadm.AlertClientInitiated); err != nil {
 		t.Fatal(err)
 	}
 	if r := report(t, reports); len(r.Results) != 1 || r.Results[0].Status != omadm.StatusAccepted {

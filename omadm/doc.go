@@ -44,6 +44,11 @@
 // against the server's credentials and the device's nonce and runs the session with
 // Alert 1200 and the notification's session id:
 //
+// The server accepts a session opened with Alert 1200 only when its SessionID names a
+// notification Notify built for the same device within Server.NotifyLifetime (default
+// ten minutes), once; any other is refused with status 403 on the Alert and runs
+// nothing (Report.Err is ErrNotNotified). Alert 1201 sessions need no notification.
+//
 //	msg, err := srv.Notify(device, omadm.Notification{UIMode: omadm.UIBackground,
 //		Initiator: omadm.InitiatorServer, SessionID: 0x1A2B})
 //	// on the device:

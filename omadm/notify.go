@@ -250,7 +250,14 @@ func VerifyNotification(msg []byte, name, password string, nonce []byte) error {
 // device last sent the server in a Chal (none before its first). A zero Version
 // becomes NotificationVersion and an empty ServerID the name ServerCredentials
 // returns. Delivering the bytes to the device (SMS, WAP push) is up to the caller; the
-// device answers by opening a session with Alert 1200 and n.SessionID.
+// device answers by opening a session with Alert 1200 and n.SessionID. Notify records
+// n.SessionID as outstanding for device for Server.NotifyLifetime: the server accepts a
+// session opened with Alert 1200 only when, once the device is authenticated, its
+// SyncHdr SessionID (hexadecimal) names an outstanding, unexpired notification of that
+// device, which it consumes; any other gets status 403 (Forbidden) on its Alert and 215
+// (Not executed) on the rest of the package, a final reply with no commands, and a
+// Report whose Err is ErrNotNotified, and the device's queued commands stay queued. Notifying a device again with the same
+// session id renews its lifetime.
 func (s *Server) Notify(device string, n Notification) ([]byte, error) {
 	if s.ServerCredentials == nil {
 		return nil, fmt.Errorf("%w: Server.ServerCredentials is not set", ErrNoCredentials)
@@ -272,7 +279,12 @@ func (s *Server) Notify(device string, n Notification) ([]byte, error) {
 	if err := n.Sign(name, password, nonce); err != nil {
 		return nil, err
 	}
-	return n.AppendBinary(nil)
+	b, err := n.AppendBinary(nil)
+	if err != nil {
+		return nil, err
+	}
+	s.recordNotification(device, n.SessionID)
+	return b, nil
 }
 
 // Notified handles package 0 received from a server: it decodes msg, checks its

@@ -7,6 +7,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +19,7 @@ var (
 	ErrSessionTimeout = errors.New("omadm: session timed out")
 	ErrAuthFailed     = errors.New("omadm: authentication failed")
 	ErrSessionAborted = errors.New("omadm: session aborted by the device")
+	ErrNotNotified    = errors.New("omadm: server-initiated session matches no outstanding notification")
 )
 
 // Server defaults.
@@ -26,10 +28,12 @@ const (
 	DefaultMaxObjSize      = 4 << 20
 	DefaultIdleTimeout     = 2 * time.Minute
 	DefaultMaxAuthAttempts = 3
+	DefaultNotifyLifetime  = 10 * time.Minute
 )
 
 // Server is an OMA DM 1.2 management server over HTTP (OMA-TS-DM_Protocol-V1_2 section
-// 8). A device opens a session with package 1 (Alert 1201 or 1200 and its DevInfo); the
+// 8). A device opens a session with package 1 (Alert 1201, or 1200 in answer to a
+// notification built by Notify, and its DevInfo); the
 // server authenticates it, challenging with 401 or 407 and a Chal when credentials are
 // missing or wrong, then sends the commands queued for the device (package 2), collects
 // their statuses and results (package 3), and repeats until nothing is left, when it
@@ -87,6 +91,12 @@ type Server struct {
 	// control alerts (1200, 1201, 1222, 1223), such as generic alerts (1226).
 	OnAlert func(device string, alert Command)
 
+	// NotifyLifetime is how long a notification built by Notify stays outstanding: a
+	// session the device opens with Alert 1200 is accepted only with the session id of
+	// an outstanding notification of that device, which it consumes. Default
+	// DefaultNotifyLifetime.
+	NotifyLifetime time.Duration
+
 	// BaseContext, when set, returns the base context of the sessions started from
 	// requests on listener l.
 	BaseContext func(l net.Listener) context.Context
@@ -97,8 +107,10 @@ type Server struct {
 	mu           sync.Mutex
 	queues       map[string][]Command
 	sessions     map[string]*session
-	nonces       map[string][]byte // nonce each device must use with the server next
-	clientNonces map[string][]byte // nonce the server must use with each device next
+	nonces       map[string][]byte               // nonce each device must use with the server next
+	clientNonces map[string][]byte               // nonce the server must use with each device next
+	notified     map[string]map[uint16]time.Time // outstanding notifications: expiry by session id, per device
+	now          func() time.Time                // the clock; nil means time.Now
 	httpSrvs     map[*http.Server]struct{}
 	closed       bool
 	done         chan struct{} // closed by Shutdown
@@ -136,6 +148,7 @@ func (s *Server) init() {
 		s.sessions = map[string]*session{}
 		s.nonces = map[string][]byte{}
 		s.clientNonces = map[string][]byte{}
+		s.notified = map[string]map[uint16]time.Time{}
 		s.httpSrvs = map[*http.Server]struct{}{}
 		s.done = make(chan struct{})
 	}
@@ -194,6 +207,59 @@ func (s *Server) setNonce(device string, client bool, n []byte) {
 	} else {
 		s.nonces[device] = n
 	}
+}
+
+func (s *Server) clock() time.Time {
+	if s.now != nil {
+		return s.now()
+	}
+	return time.Now()
+}
+
+// recordNotification records an outstanding notification of device with session id sid, and
+// drops the device's expired ones.
+func (s *Server) recordNotification(device string, sid uint16) {
+	life := s.NotifyLifetime
+	if life <= 0 {
+		life = DefaultNotifyLifetime
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	now := s.clock()
+	m := s.notified[device]
+	if m == nil {
+		m = map[uint16]time.Time{}
+		s.notified[device] = m
+	}
+	for id, exp := range m {
+		if !now.Before(exp) {
+			delete(m, id)
+		}
+	}
+	m[sid] = now.Add(life)
+}
+
+// consumeNotification reports whether device has an outstanding, unexpired
+// notification with the SyncHdr session id sid (hexadecimal, as the notification's
+// SessionIDString), and removes it.
+func (s *Server) consumeNotification(device, sid string) bool {
+	id, err := strconv.ParseUint(sid, 16, 16)
+	if err != nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.notified[device]
+	exp, ok := m[uint16(id)]
+	if !ok {
+		return false
+	}
+	delete(m, uint16(id))
+	if len(m) == 0 {
+		delete(s.notified, device)
+	}
+	return s.clock().Before(exp)
 }
 
 func (s *Server) maxMsgSize() int64 {

@@ -326,7 +326,7 @@ func TestServerEmptyQueue(t *testing.T) {
 	srv := &Server{}
 	url, reports := startServer(t, srv)
 	d := newTestDevice(t, url, "dev")
-	r := d.send(true, pkg1(AlertServerInitiated)...)
+	r := d.send(true, pkg1(AlertClientInitiated)...)
 	assert.Empty(t, commands(r))
 	assert.True(t, r.Body.Final)
 	rep := waitReport(t, reports)

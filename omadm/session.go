@@ -45,6 +45,7 @@ type session struct {
 	authed       bool
 	authAttempts int
 	srvAuthed    bool // the device accepted the server's credentials
+	notified     bool // the session's Alert 1200 matched an outstanding notification
 	clientMax    int64
 	outbox       []Command        // commands still to send, top level
 	sent         map[string]*sent // by MsgID "/" CmdID
@@ -364,6 +365,11 @@ func (ss *session) continuesLO(c *Command) bool {
 // Status commands, which are not answered).
 func (ss *session) command(in *SyncML, c *Command) *Command {
 	s := ss.srv
+	if ss.err == ErrNotNotified && c.Kind != CmdStatus {
+		// The session was refused: nothing else in it runs.
+		st := NewStatus(in.Hdr.MsgID, c, StatusNotExecuted)
+		return &st
+	}
 	switch c.Kind {
 	case CmdStatus:
 		ss.onStatus(c)
@@ -390,7 +396,18 @@ func (ss *session) command(in *SyncML, c *Command) *Command {
 		st := NewStatus(in.Hdr.MsgID, c, StatusOK)
 		code, _ := c.StatusCode()
 		switch code {
-		case AlertClientInitiated, AlertServerInitiated, AlertNextMessage:
+		case AlertServerInitiated:
+			if ss.state == StateSetup && !ss.notified {
+				if !s.consumeNotification(ss.device, in.Hdr.SessionID) {
+					// No notification asked for this session: refuse it and run
+					// nothing.
+					st.Data = StatusForbidden.Code()
+					ss.finish(ErrNotNotified)
+					return &st
+				}
+				ss.notified = true
+			}
+		case AlertClientInitiated, AlertNextMessage:
 		case AlertSessionAbort:
 			ss.finish(ErrSessionAborted)
 		default:
