@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // The device side of OMA-TS-DM_Protocol-V1_2 section 8: a Client holds the device's
@@ -29,8 +30,10 @@ import (
 // (all or nothing, see the Atomic function) and Sequence against the tree, and returns one
 // Status per command in command order, its SyncHdr Status first, each Results right after
 // the Status of its Get. Large objects are assembled from chunks (213 per chunk, 424 on a
-// size mismatch, Alert 1225 when the last chunk never comes) and large Results are sent
-// in chunks the server acknowledges with 213.
+// size mismatch, Alert 1225 when the last chunk never comes). Replies follow the
+// server's MaxMsgSize: what does not fit waits for the next message of the package, and
+// each Results item too large for any message is sent in chunks, one large object after
+// the other, which the server acknowledges with 213.
 
 // Errors of the client.
 var (
@@ -253,9 +256,10 @@ type clientSession struct {
 	respBody []byte // the server's last message as received
 	respHMAC string // its x-syncml-hmac header
 
-	loIn   *clientLO // incoming large object being assembled
-	loOut  *clientLOOut
-	report ClientReport
+	loIn    *clientLO // incoming large object being assembled
+	loOut   *clientLOOut
+	pending []Command // commands that did not fit the previous message, in order
+	report  ClientReport
 }
 
 // clientLO is an incoming large object: the chunks of one Add or Replace item.
@@ -315,21 +319,7 @@ func (s *clientSession) exchange(cmds []Command, final bool) (*SyncML, error) {
 		}
 	}
 	id := 0
-	var number func(cs []Command) []Command
-	number = func(cs []Command) []Command {
-		cs = append([]Command(nil), cs...)
-		for i := range cs {
-			id++
-			cs[i].CmdID = strconv.Itoa(id)
-			if len(cs[i].Commands) > 0 {
-				cs[i].Commands = number(cs[i].Commands)
-			}
-		}
-		return cs
-	}
-	m.Body.Commands = number(cmds)
-	m.Body.Final = final
-	s.fillChunk(m, &id)
+	s.pack(m, cmds, final, &id)
 	for i := range m.Body.Commands {
 		if m.Body.Commands[i].Kind == CmdStatus {
 			s.report.Commands = append(s.report.Commands, m.Body.Commands[i])
@@ -488,7 +478,7 @@ func (s *clientSession) handle(in *SyncML, pkg1 []Command) (out []Command, final
 		out = append(out, Command{Kind: CmdAlert, Data: AlertNextMessage.Code()})
 		return out, true, false, nil
 	}
-	if !mgmt && s.loOut == nil {
+	if !mgmt && s.loOut == nil && len(s.pending) == 0 {
 		// A package of statuses only: the session is over.
 		return nil, false, true, nil
 	}
@@ -822,10 +812,17 @@ func (s *clientSession) atomic(t Tree, msgID string, cmd *Command, out []Command
 	return out
 }
 
-// fillChunk moves a Results item too large for the server's MaxMsgSize out of m and
-// sends it in chunks: this message carries the first chunk (MoreData, Meta Size), the
-// following messages the rest, each acknowledged by the server with 213.
-func (s *clientSession) fillChunk(m *SyncML, id *int) {
+// pack fills m, whose header is set, with the commands of this message: the SyncHdr
+// Status first (when cmds starts with it), then the next chunk of a large Results item
+// under way, then the commands left over from earlier messages (s.pending), then the
+// rest of cmds, as many as fit the server's MaxMsgSize. What does not fit waits in
+// s.pending for the next message. A Results item too large for any message is sent as a
+// large object (OMA-TS-DM_Protocol section 7): one chunk per message, as the last
+// command, the first with MoreData and Meta Size, the last without MoreData, and the
+// server acknowledges each with 213. Large items go one after the other; a Results with
+// several items is split into one Results per item with the same MsgRef and CmdRef when
+// they do not all fit. m.Body.Final is cleared while anything is left.
+func (s *clientSession) pack(m *SyncML, cmds []Command, final bool, id *int) {
 	size := func() int64 {
 		var b []byte
 		if s.c.WBXML {
@@ -835,25 +832,130 @@ func (s *clientSession) fillChunk(m *SyncML, id *int) {
 		}
 		return int64(len(b))
 	}
-	if s.loOut == nil {
-		if size() <= s.serverMax {
-			return
-		}
-		// Find the largest Results item and send it as a large object.
-		best, bi := -1, -1
-		for i := range m.Body.Commands {
-			c := &m.Body.Commands[i]
-			if c.Kind == CmdResults && len(c.Items) == 1 && (best < 0 || len(c.Items[0].Data) > len(m.Body.Commands[best].Items[0].Data)) {
-				best, bi = i, 0
+	var number func(cs []Command) []Command
+	number = func(cs []Command) []Command {
+		cs = append([]Command(nil), cs...)
+		for i := range cs {
+			*id++
+			cs[i].CmdID = strconv.Itoa(*id)
+			if len(cs[i].Commands) > 0 {
+				cs[i].Commands = number(cs[i].Commands)
 			}
 		}
-		if best < 0 || bi < 0 {
+		return cs
+	}
+	// add appends c numbered and reports whether the message still fits; if not, it
+	// takes c out again and restores the CmdID counter.
+	add := func(c Command) bool {
+		saved := *id
+		m.Body.Commands = append(m.Body.Commands, number([]Command{c})[0])
+		if size() <= s.serverMax {
+			return true
+		}
+		m.Body.Commands = m.Body.Commands[:len(m.Body.Commands)-1]
+		*id = saved
+		return false
+	}
+	m.Body.Final = true // measured with Final: it only ever gets smaller
+	if len(cmds) > 0 && cmds[0].Kind == CmdStatus && cmds[0].CmdRef == "0" {
+		m.Body.Commands = number(cmds[:1])
+		cmds = cmds[1:]
+	}
+	head := len(m.Body.Commands)
+	queue := append(s.pending, cmds...)
+	s.pending = nil
+	defer func() {
+		m.Body.Final = final && s.loOut == nil && len(s.pending) == 0
+	}()
+	if s.loOut != nil {
+		if done, _ := s.sendChunk(m, id, size, true); !done {
+			s.pending = queue
 			return
 		}
-		r := m.Body.Commands[best]
-		s.loOut = &clientLOOut{res: r, data: r.Items[0].Data}
-		m.Body.Commands = append(m.Body.Commands[:best], m.Body.Commands[best+1:]...)
 	}
+	for i := 0; i < len(queue); i++ {
+		c := queue[i]
+		if add(c) {
+			continue
+		}
+		if c.Kind != CmdResults || len(c.Items) == 0 {
+			if len(m.Body.Commands) == head && s.loOut == nil {
+				// Too large for any message: send it anyway; the server says so.
+				m.Body.Commands = append(m.Body.Commands, number([]Command{c})[0])
+				continue
+			}
+			s.pending = queue[i:]
+			return
+		}
+		// A Results: send the items that fit, then chunk or defer the next one.
+		k := 0
+		one := c
+		for ; k < len(c.Items); k++ {
+			one.Items = c.Items[:k+1]
+			saved := *id
+			if !add(one) {
+				break
+			}
+			m.Body.Commands = m.Body.Commands[:len(m.Body.Commands)-1]
+			*id = saved
+		}
+		if k > 0 {
+			one.Items = c.Items[:k]
+			add(one)
+		}
+		rest := c
+		rest.Items = c.Items[k:]
+		it := rest.Items[0]
+		single := c
+		single.Items = []Item{it}
+		if s.fitsAlone(m, head, single) {
+			// It fits in a message of its own: wait for the next one.
+			s.pending = append([]Command{rest}, queue[i+1:]...)
+			return
+		}
+		// Too large for any message: a large object, starting here, or at the head
+		// of the next message when too little room is left in this one.
+		s.loOut = &clientLOOut{res: single, data: it.Data}
+		after := queue[i+1:]
+		if len(rest.Items) > 1 {
+			more := c
+			more.Items = rest.Items[1:]
+			after = append([]Command{more}, after...)
+		}
+		if _, ok := s.sendChunk(m, id, size, false); !ok {
+			s.pending = after
+			return
+		}
+		s.pending = append([]Command(nil), after...)
+		if s.loOut == nil {
+			// The whole item fitted after all (escaping estimates): go on.
+			queue, i = s.pending, -1
+			s.pending = nil
+			continue
+		}
+		return
+	}
+}
+
+// fitsAlone reports whether c fits the server's MaxMsgSize in a message that holds only
+// the first head commands of m.
+func (s *clientSession) fitsAlone(m *SyncML, head int, c Command) bool {
+	t := SyncML{Hdr: m.Hdr, Body: SyncBody{Commands: append(append([]Command(nil), m.Body.Commands[:head]...), c), Final: true}}
+	t.Body.Commands[head].CmdID = strconv.Itoa(len(t.Body.Commands) + 1000)
+	var b []byte
+	if s.c.WBXML {
+		b, _ = t.AppendWBXML(nil)
+	} else {
+		b, _ = t.AppendXML(nil)
+	}
+	return int64(len(b)) <= s.serverMax
+}
+
+// sendChunk appends the next chunk of the large Results item under way to m, as large
+// as the server's MaxMsgSize allows, and reports whether the item is now complete. A
+// chunk carries at least 64 bytes, or the rest when less; when that does not fit, it
+// adds nothing and reports !ok, unless force is set.
+func (s *clientSession) sendChunk(m *SyncML, id *int, size func() int64, force bool) (done, ok bool) {
 	lo := s.loOut
 	c := lo.res
 	it := c.Items[0]
@@ -869,11 +971,18 @@ func (s *clientSession) fillChunk(m *SyncML, id *int) {
 	m.Body.Commands = append(m.Body.Commands, c)
 	budget := s.serverMax - size() - 64
 	if budget < 64 {
+		if !force && budget < int64(len(lo.data)-lo.off) {
+			m.Body.Commands = m.Body.Commands[:len(m.Body.Commands)-1]
+			*id--
+			return false, false
+		}
 		budget = 64
 	}
 	n := int(budget)
 	if !s.c.WBXML {
 		n = chunkLenXML(lo.data[lo.off:], n)
+	} else {
+		n = chunkLenUTF8(lo.data[lo.off:], n)
 	}
 	last := &m.Body.Commands[len(m.Body.Commands)-1]
 	if rest := len(lo.data) - lo.off; rest <= n {
@@ -884,9 +993,24 @@ func (s *clientSession) fillChunk(m *SyncML, id *int) {
 	lo.off += n
 	if lo.off == len(lo.data) {
 		s.loOut = nil
-	} else {
-		m.Body.Final = false
+		return true, true
 	}
+	return false, true
+}
+
+// chunkLenUTF8 returns at most n, shortened to end on a UTF-8 boundary of data; at
+// least one character.
+func chunkLenUTF8(data string, n int) int {
+	if n >= len(data) {
+		return len(data)
+	}
+	for i := n; i > 0; i-- {
+		if data[i]&0xC0 != 0x80 {
+			return i
+		}
+	}
+	_, size := utf8.DecodeRuneInString(data)
+	return size
 }
 
 // chunkLenXML returns how many bytes of data fit in budget bytes of escaped XML text,
