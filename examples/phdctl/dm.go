@@ -27,6 +27,9 @@ const dmUsage = `usage:
                    [--server-user U --server-password P --server-auth basic|md5|hmac]
   phdctl dm client --server URL [--device ID] [--wbxml]
                    [--auth none|basic|md5|hmac --user U --password P]
+  phdctl dm notify --server-id ID --password P [--name NAME] [--session HEX] [--ui MODE]
+                   [--initiator user|server] [--nonce B64] [--body HEX]    package 0, hex out
+  phdctl dm notify --decode HEX|- [--password P [--name NAME] --nonce B64] JSON out
 
 A command SPEC is "Get URI", "Delete URI", "Exec URI[=DATA]", "Add URI[=VALUE]" or
 "Replace URI=VALUE". A commands FILE holds one SPEC a line (# starts a comment), or is a
@@ -50,6 +53,8 @@ func runDMTo(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		return dmServer(ctx, args[1:], stdout)
 	case "client":
 		return dmClient(ctx, args[1:], stdout)
+	case "notify":
+		return dmNotify(args[1:], stdin, stdout)
 	}
 	return fmt.Errorf("phdctl dm: unknown subcommand %q\n%s", args[0], dmUsage)
 }

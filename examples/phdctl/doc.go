@@ -11,6 +11,7 @@
 //	             [--count N] [--interval D] [--system-id HEX16]
 //	phdctl ble watch [--address MAC,...] [--adapter hci0] [--scan D] [--fake] [--count N]
 //	phdctl dm decode FILE | dm encode --wbxml FILE | dm server --listen ADDR ... | dm client --server URL ...
+//	phdctl dm notify --server-id ID --password P ... | dm notify --decode HEX ...
 //
 // ble watch reads Bluetooth LE health devices through BlueZ (Linux) and prints one JSON line
 // per reading: "event" ("reading"), "device" (address), "characteristic" and "uuid", "received"
@@ -109,4 +110,20 @@
 // DevInfo, each command with its status and results. A commands file holds one command a line,
 // or is a SyncML message. The client runs one session with an in-memory tree holding ./DevInfo
 // and the PHD management object, then prints its statuses and the PHD settings.
+//
+//	phdctl dm notify --server-id phdkit-dm --password srvpwd --nonce bm9uY2UtMDAwMQ== \
+//	    --session 1A2B --ui informative --initiator server --body 0102
+//	phdctl dm notify --decode HEX --password srvpwd --nonce bm9uY2UtMDAwMQ==
+//
+// dm notify builds a package 0 notification (OMA-TS-DM_Notification-V1_2) and prints it as
+// one line of hex: --server-id is the server identifier, --session the session id in hex
+// (default 0), --ui not-specified (default), background, informative or user-interaction,
+// --initiator server (default) or user, --body the vendor-specific body in hex, --version
+// the version field (default 12). The digest is made with --name (default the server
+// identifier) and --password, the server's credentials with the device, and --nonce, the
+// base64 nonce the device last sent the server (default none). With --decode HEX ("-" reads
+// stdin; spaces, newlines and colons are ignored) it prints the fields as one JSON object:
+// "Digest" and "Body" in hex, "Version", "UIMode", "Initiator", "SessionID" (four hex
+// digits, as the device puts it in its SyncHdr), "ServerID", and, when --password is
+// given, "Verified": whether the digest matches those credentials and nonce.
 package main

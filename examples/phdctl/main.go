@@ -37,7 +37,7 @@ var commands = map[string]command{
 	"manager": {"manager --listen ADDR: accept 20601 agents, print associations and observations as JSON lines", runManager},
 	"agent":   {"agent --connect ADDR --specialization bp|thermo|scale|glucose|oximeter [--count N --interval D]: simulate a device", runAgent},
 	"ble":     {"ble watch [--address MAC,...] [--adapter hci0] [--fake] [--count N]: print Bluetooth health devices' readings as JSON lines", runBLE},
-	"dm": {"dm decode|encode|server|client ...: OMA DM messages, a DM server with a command queue, a DM client with an in-memory tree",
+	"dm": {"dm decode|encode|server|client|notify ...: OMA DM messages, a DM server with a command queue, a DM client with an in-memory tree, package 0 notifications",
 		func(ctx context.Context, args []string, _ io.Reader, _, _ io.Writer) error { return runDM(ctx, args) }},
 }
 
