@@ -823,15 +823,7 @@ func (s *clientSession) atomic(t Tree, msgID string, cmd *Command, out []Command
 // several items is split into one Results per item with the same MsgRef and CmdRef when
 // they do not all fit. m.Body.Final is cleared while anything is left.
 func (s *clientSession) pack(m *SyncML, cmds []Command, final bool, id *int) {
-	size := func() int64 {
-		var b []byte
-		if s.c.WBXML {
-			b, _ = m.AppendWBXML(nil)
-		} else {
-			b, _ = m.AppendXML(nil)
-		}
-		return int64(len(b))
-	}
+	size := func() int64 { return encodedSize(m, s.c.WBXML) }
 	var number func(cs []Command) []Command
 	number = func(cs []Command) []Command {
 		cs = append([]Command(nil), cs...)
@@ -942,13 +934,7 @@ func (s *clientSession) pack(m *SyncML, cmds []Command, final bool, id *int) {
 func (s *clientSession) fitsAlone(m *SyncML, head int, c Command) bool {
 	t := SyncML{Hdr: m.Hdr, Body: SyncBody{Commands: append(append([]Command(nil), m.Body.Commands[:head]...), c), Final: true}}
 	t.Body.Commands[head].CmdID = strconv.Itoa(len(t.Body.Commands) + 1000)
-	var b []byte
-	if s.c.WBXML {
-		b, _ = t.AppendWBXML(nil)
-	} else {
-		b, _ = t.AppendXML(nil)
-	}
-	return int64(len(b)) <= s.serverMax
+	return encodedSize(&t, s.c.WBXML) <= s.serverMax
 }
 
 // sendChunk appends the next chunk of the large Results item under way to m, as large

@@ -50,12 +50,17 @@ func TestServerNotificationCheck(t *testing.T) {
 		_, err := srv.Notify(dev, Notification{SessionID: sid})
 		require.NoError(t, err)
 	}
-	// refused opens a server-initiated session that must be refused.
-	refused := func(name, dev, sid string) {
+	// open sends package 1 of a server-initiated session.
+	open := func(dev, sid string) (*testDevice, *SyncML) {
 		t.Helper()
 		d := newTestDevice(t, url, dev)
 		d.session = sid
-		r := d.send(true, pkg1(AlertServerInitiated)...)
+		return d, d.send(true, pkg1(AlertServerInitiated)...)
+	}
+	// refused opens a server-initiated session that must be refused.
+	refused := func(name, dev, sid string) {
+		t.Helper()
+		_, r := open(dev, sid)
 		assert.Equal(t, []string{"SyncHdr=200", "Alert=403", "Replace=215"}, statuses(t, r), name)
 		assert.Empty(t, commands(r), name)
 		assert.True(t, r.Body.Final, name)
@@ -68,9 +73,7 @@ func TestServerNotificationCheck(t *testing.T) {
 	// accepted opens a server-initiated session that must run the queued Get.
 	accepted := func(name, dev, sid string) {
 		t.Helper()
-		d := newTestDevice(t, url, dev)
-		d.session = sid
-		r := d.send(true, pkg1(AlertServerInitiated)...)
+		d, r := open(dev, sid)
 		assert.Equal(t, []string{"SyncHdr=200", "Alert=200", "Replace=200"}, statuses(t, r), name)
 		require.Len(t, commands(r), 1, name)
 		r = d.send(true, answer(r, StatusOK, func(string) string { return "phdkit" })...)
