@@ -326,6 +326,7 @@ type agentLoop struct {
 	waitRelease  *agentReq
 	outstanding  []outstandingReport
 	xfer         *agentXfer // the PM-segment transfer under way, if any
+	xferNext     *agentXfer // a transfer triggered while xfer awaits its last confirmation
 	rejected     error      // why the association attempt failed, for waitAssoc
 	releaseIdle  bool       // release once the outstanding reports are answered
 	in, out      APDU
@@ -452,7 +453,7 @@ func (l *agentLoop) setState(s State) {
 	case StateOperating:
 		l.reply(&l.waitAssoc, nil)
 	case StateUnassociated, StateDisconnected:
-		l.xfer = nil
+		l.xfer, l.xferNext = nil, nil
 		err := l.rejected
 		if err == nil {
 			err = ErrAssociationAborted

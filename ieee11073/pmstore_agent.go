@@ -206,7 +206,7 @@ func (l *agentLoop) pmStoreInvoke() bool {
 		switch {
 		case !ok:
 			rsp.Result = TrigSegmXferRspFailNoSuchSegment
-		case l.xfer != nil:
+		case l.xfer != nil && (l.xferNext != nil || l.xfer.next+l.xfer.sent < l.xfer.count):
 			rsp.Result = TrigSegmXferRspFailSegmTryLater
 		case count == 0:
 			rsp.Result = TrigSegmXferRspFailSegmEmpty
@@ -217,8 +217,15 @@ func (l *agentLoop) pmStoreInvoke() bool {
 			l.send(&l.out)
 		}
 		if rsp.Result == TrigSegmXferRspSuccessful {
-			l.xfer = &agentXfer{inst: inst, entries: entries, size: size, count: count}
-			l.sendSegmentData()
+			x := &agentXfer{inst: inst, entries: entries, size: size, count: count}
+			if l.xfer != nil {
+				// The previous transfer awaits the confirmation of its last event: this
+				// one starts after it.
+				l.xferNext = x
+			} else {
+				l.xfer = x
+				l.sendSegmentData()
+			}
 		}
 		return true
 	default:
@@ -288,15 +295,15 @@ func (l *agentLoop) segmentDataConfirmed() bool {
 	if h := l.a.cfg.OnSegmentConfirm; h != nil && ok {
 		h(descr)
 	}
-	if !ok || descr.Status&SegmEvtStatusManagerConfirm == 0 || descr.Status&SegmEvtStatusManagerAbort != 0 {
-		l.xfer = nil // refused or aborted by the manager
-		return true
-	}
 	x.next += x.sent
 	x.sent = 0
-	if x.next >= x.count {
-		l.xfer = nil
-		return true
+	if !ok || descr.Status&SegmEvtStatusManagerConfirm == 0 || descr.Status&SegmEvtStatusManagerAbort != 0 || x.next >= x.count {
+		// Refused or aborted by the manager, or complete: a transfer triggered meanwhile
+		// starts.
+		l.xfer, l.xferNext = l.xferNext, nil
+		if l.xfer == nil {
+			return true
+		}
 	}
 	l.sendSegmentData()
 	return true
