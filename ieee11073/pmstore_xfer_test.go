@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -352,5 +353,40 @@ func TestPMStoreGarbage(t *testing.T) {
 	std, _ := StandardConfiguration(0x06A4)
 	if err := other.SendObservations(ctx, sampleObservations(t, std, time.Now()), true); err != nil {
 		t.Fatalf("the other agent: %v", err)
+	}
+}
+
+// TestManagerSegmentDataAllocs holds the manager's handling of a segment data event in a
+// transfer (decode the entries, hand them over, answer) to no allocation per event.
+func TestManagerSegmentDataAllocs(t *testing.T) {
+	peer, conn := net.Pipe()
+	t.Cleanup(func() { peer.Close(); conn.Close() })
+	noop := func(*AssociationInfo, Handle, *SegmentDataEvent, []Observation) error { return nil }
+	m, _ := NewManager(ManagerConfig{OnSegmentData: noop})
+	c := newManagerConn(m, conn)
+	c.state = StateOperating
+	c.info.Config = glucosePMConfig(t)
+	c.op = &assocReq{kind: assocTrigXfer, obj: testStore, inst: 1, m: glucoseMap, xfer: true, reply: make(chan assocResult, 1)}
+	var entries []byte
+	for i := range 4 {
+		e, _, _ := glucoseEntry(0, i)
+		entries = append(entries, e...)
+	}
+	info, _ := (&SegmentDataEvent{Descr: SegmDataEventDescr{Instance: 1, EntryIndex: 8, EntryCount: 4}, Entries: entries}).AppendBinary(nil)
+	apdu := segmentDataAPDU(3, testStore, info)
+	if _, err := c.in.Unmarshal(apdu); err != nil {
+		t.Fatal(err)
+	}
+	run := func() {
+		c.op.nextIndex = 8
+		c.wbuf = c.wbuf[:0]
+		c.handleSegmentData()
+	}
+	run()
+	if c.op == nil || c.op.res.Entries != 4 || len(c.obs) != 4 || len(c.wbuf) == 0 {
+		t.Fatalf("event not taken: op %+v, %d observations, %d octets to send", c.op, len(c.obs), len(c.wbuf))
+	}
+	if n := testing.AllocsPerRun(100, run); n != 0 {
+		t.Errorf("segment data event: %v allocations, want 0", n)
 	}
 }
