@@ -87,6 +87,21 @@ type AgentConfig struct {
 	// OnStateChange, when not nil, is called on the agent's goroutine at every state
 	// change.
 	OnStateChange func(from, to State)
+
+	// PMStore, when not nil, is the PM-store the agent offers: it answers a GET of the
+	// PM-store's handle, MDC_ACT_SEG_GET_INFO (all segments) and MDC_ACT_SEG_TRIG_XFER,
+	// and sends a triggered segment as confirmed MDC_NOTI_SEGMENT_DATA event reports, one
+	// at a time: the next goes out once the manager has confirmed the previous one. A
+	// manager that does not answer within ResponseTimeout has the association aborted; one
+	// that answers with sevtsta-manager-abort ends the transfer. Nil: a GET or ACTION on
+	// any object but the MDS is refused as before.
+	PMStore *PMStore
+	// SegmentEntriesPerEvent is the number of entries in each segment data event report.
+	// Default: 1.
+	SegmentEntriesPerEvent int
+	// OnSegmentConfirm, when not nil, is called on the agent's goroutine with the
+	// descriptor of each answer the manager gives to a segment data event report.
+	OnSegmentConfirm func(descr SegmDataEventDescr)
 }
 
 // Agent is the 20601 agent side of one connection to a manager: it associates, answers
@@ -131,6 +146,9 @@ type agentReq struct {
 func NewAgent(c net.Conn, cfg AgentConfig) (*Agent, error) {
 	if cfg.MaxAPDU < 0 {
 		return nil, fmt.Errorf("ieee11073: AgentConfig.MaxAPDU %d is negative", cfg.MaxAPDU)
+	}
+	if cfg.SegmentEntriesPerEvent < 0 {
+		return nil, fmt.Errorf("ieee11073: AgentConfig.SegmentEntriesPerEvent %d is negative", cfg.SegmentEntriesPerEvent)
 	}
 	for _, d := range []*time.Duration{&cfg.AssociationTimeout, &cfg.ConfigurationTimeout, &cfg.ResponseTimeout, &cfg.ReleaseTimeout} {
 		if *d < 0 {
@@ -307,8 +325,10 @@ type agentLoop struct {
 	waitAssoc    *agentReq
 	waitRelease  *agentReq
 	outstanding  []outstandingReport
-	rejected     error // why the association attempt failed, for waitAssoc
-	releaseIdle  bool  // release once the outstanding reports are answered
+	xfer         *agentXfer // the PM-segment transfer under way, if any
+	xferNext     *agentXfer // a transfer triggered while xfer awaits its last confirmation
+	rejected     error      // why the association attempt failed, for waitAssoc
+	releaseIdle  bool       // release once the outstanding reports are answered
 	in, out      APDU
 	wbuf         []byte
 	mds          AttributeList
@@ -375,6 +395,9 @@ func (l *agentLoop) armTimer() {
 			due = o.due
 		}
 	}
+	if l.xfer != nil && (due.IsZero() || l.xfer.due.Before(due)) {
+		due = l.xfer.due
+	}
 	if due.Equal(l.timerDue) {
 		return
 	}
@@ -398,6 +421,10 @@ func (l *agentLoop) timers(now time.Time) {
 			l.fire(EventResponseTimeout)
 			return
 		}
+	}
+	if l.xfer != nil && !now.Before(l.xfer.due) {
+		l.rejected = ErrResponseTimeout
+		l.fire(EventResponseTimeout)
 	}
 }
 
@@ -426,6 +453,7 @@ func (l *agentLoop) setState(s State) {
 	case StateOperating:
 		l.reply(&l.waitAssoc, nil)
 	case StateUnassociated, StateDisconnected:
+		l.xfer, l.xferNext = nil, nil
 		err := l.rejected
 		if err == nil {
 			err = ErrAssociationAborted
@@ -491,7 +519,7 @@ func (l *agentLoop) request(r *agentReq) {
 		}
 		l.waitRelease = r
 		l.rejected = nil
-		if l.state == StateOperating && len(l.outstanding) > 0 {
+		if l.state == StateOperating && (len(l.outstanding) > 0 || l.xfer != nil) {
 			// A response arriving in Disassociating would abort: let them land first.
 			l.releaseIdle = true
 			return
@@ -679,6 +707,9 @@ func (l *agentLoop) receive(apdu []byte) error {
 		l.rejected = fmt.Errorf("%w by the manager: %v", ErrAssociationAborted, l.in.ABRT.Reason)
 		l.fire(EventRxABRT)
 	case ChoicePRST:
+		if l.pmStoreInvoke() {
+			return nil
+		}
 		l.fire(l.classifyData())
 	}
 	return nil
@@ -714,6 +745,13 @@ func (l *agentLoop) classifyData() Event {
 // handleResponse completes the outstanding report the response answers.
 func (l *agentLoop) handleResponse() {
 	d := &l.in.PRST
+	if l.segmentDataConfirmed() {
+		if l.releaseIdle && len(l.outstanding) == 0 && l.xfer == nil {
+			l.releaseIdle = false
+			l.fire(EventReqRelease)
+		}
+		return
+	}
 	for i, o := range l.outstanding {
 		if o.invoke != d.InvokeID {
 			continue
@@ -730,7 +768,7 @@ func (l *agentLoop) handleResponse() {
 		}
 		o.req.reply <- err
 		l.outstanding = append(l.outstanding[:i], l.outstanding[i+1:]...)
-		if l.releaseIdle && len(l.outstanding) == 0 {
+		if l.releaseIdle && len(l.outstanding) == 0 && l.xfer == nil {
 			l.releaseIdle = false
 			l.fire(EventReqRelease)
 		}

@@ -244,6 +244,12 @@ func TestAgentRejected(t *testing.T) {
 // it receives on the returned channel.
 func silentManager(t *testing.T) (string, <-chan []byte) {
 	t.Helper()
+	return silentManagerSending(t, nil)
+}
+
+// silentManagerSending is silentManager that sends the APDUs in then after the AARE.
+func silentManagerSending(t *testing.T, then []byte) (string, <-chan []byte) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -264,7 +270,7 @@ func silentManager(t *testing.T) (string, <-chan []byte) {
 		aare.AARE.SelectedDataProto.ID = DataProtoID20601
 		aare.AARE.SelectedDataProto.Assoc.SystemID = make([]byte, 8)
 		b, _ := aare.MarshalBinary()
-		c.Write(b)
+		c.Write(append(b, then...))
 		for {
 			apdu, err := fr.ReadAPDU()
 			if err != nil {

@@ -37,6 +37,37 @@
 // defects of deployed agents, counting and logging each (ManagerConfig.StrictReports); the
 // codec itself never does.
 //
+// # PM-store retrieval
+//
+// An agent that keeps measurements in a PM-store (a glucose meter's memory, a scale's
+// history) offers them as PM-segments of entries. The application retrieves them through
+// the Association of an agent, a handle Manager.Association returns for the
+// AssociationInfo a hook received; its methods block until the agent answers, so they are
+// called from a goroutine of the application's, never from a hook:
+//
+//	cfg.OnAssociate = func(info *ieee11073.AssociationInfo) {
+//		as := m.Association(info)
+//		go func() {
+//			segs, err := as.SegmentInfo(ctx, store) // MDC_ACT_SEG_GET_INFO, all segments
+//			for i := range segs {
+//				// MDC_ACT_SEG_TRIG_XFER; the entries arrive in OnSegmentData
+//				res, err := as.TransferSegment(ctx, store, &segs[i])
+//			}
+//		}()
+//	}
+//	cfg.OnSegmentData = func(info *ieee11073.AssociationInfo, store ieee11073.Handle, ev *ieee11073.SegmentDataEvent, obs []ieee11073.Observation) error {
+//		keep(info.SystemID, obs) // copy: obs is valid only during the call
+//		return nil               // nil: the event is confirmed (sevtsta-manager-confirm)
+//	}
+//
+// store is the PM-store's object handle (its MDC_MOC_VMO_PMSTORE object in the agent's
+// configuration). The association's goroutine sends one request at a time, answers each
+// MDC_NOTI_SEGMENT_DATA event report after OnSegmentData returns, and checks that the
+// entries come in order; the response timeout bounds the wait for each answer and each
+// event. On the agent's side, AgentConfig.PMStore offers a PMStore: NewPMStore, then
+// AddSegment and AddEntry; the Agent answers the GET and the two actions and sends a
+// triggered segment one event report at a time, waiting for each confirmation.
+//
 // # State machine
 //
 // State is the association state of one end: Disconnected, Unassociated, Associating, the
@@ -142,19 +173,22 @@
 // The package has no mutable state. A decoded APDU, like any value, is not safe for
 // concurrent modification; use one per goroutine or connection. A Configuration is
 // read-only once built and safe for concurrent use, as are the shared standard
-// configurations, which must not be modified. A Registry is safe for concurrent use and
-// may be shared by Managers. A Framer is read by one goroutine.
+// configurations, which must not be modified. A Registry is safe for concurrent use and may
+// be shared by Managers, and so is a PMStore, also while an Agent serves it. A Framer is
+// read by one goroutine.
 //
-// One goroutine owns each association. The Manager serves each connection on a goroutine
-// of its own, which owns that association's state, decodes its APDUs and runs the hooks
-// (OnAssociate, OnMDS, OnObservations, OnDisassociate) for it: a slow hook holds up that
-// agent only, and hooks of different associations run concurrently, so state they share
-// needs a lock. The Manager's methods (Serve, ServeConn, Shutdown, Close, Associations) are
-// safe to call from any goroutine; Shutdown and Close wait for every goroutine the Manager
-// started. An Agent runs two goroutines: one reads APDUs, the other owns the association
-// state and serves the Agent's methods (Associate, SendReport, SendObservations, Release,
-// Abort, State, Err, Close), which are safe to call from any goroutine; OnStateChange runs
-// on the owning goroutine. Close waits for both.
+// One goroutine owns each association. The Manager serves each connection on a goroutine of
+// its own, which owns that association's state, decodes its APDUs and runs the hooks
+// (OnAssociate, OnMDS, OnObservations, OnSegmentData, OnDisassociate) for it: a slow hook
+// holds up that agent only, and hooks of different associations run concurrently, so state
+// they share needs a lock. The Manager's methods (Serve, ServeConn, Shutdown, Close,
+// Associations, Association) and an Association's methods are safe to call from any
+// goroutine (but an Association's must not be called from a hook, whose goroutine answers
+// them); Shutdown and Close wait for every goroutine the Manager started. An Agent runs two
+// goroutines: one reads APDUs, the other owns the association state and serves the Agent's
+// methods (Associate, SendReport, SendObservations, Release, Abort, State, Err, Close),
+// which are safe to call from any goroutine; OnStateChange runs on the owning goroutine.
+// Close waits for both.
 //
 // # Performance
 //

@@ -72,6 +72,12 @@ type ManagerConfig struct {
 	// nil, such a report aborts the association if OnObservations is set and is confirmed
 	// otherwise.
 	OnEventReport func(info *AssociationInfo, report *EventReportArgument) error
+	// OnSegmentData, when not nil, is called with the entries of each segment data event
+	// report (MDC_NOTI_SEGMENT_DATA) of a transfer Association.TransferSegment asked for,
+	// decoded into obs with the segment's entry map; store is the PM-store's handle. ev and
+	// obs are valid only during the call. A non-nil error refuses the event: it is answered
+	// with sevtsta-manager-abort and TransferSegment returns the error.
+	OnSegmentData func(info *AssociationInfo, store Handle, ev *SegmentDataEvent, obs []Observation) error
 	// OnDisassociate, when not nil, is called when an association ends: err is nil after a
 	// normal release and describes the cause otherwise (ErrAssociationAborted, a
 	// *DecodeError, ErrAPDUTooLarge, a transport error).
@@ -334,6 +340,9 @@ type managerConn struct {
 	info AssociationInfo
 
 	release atomic.Bool // Shutdown asks for a release
+	pending atomic.Bool // the application queued a request
+	queue   assocQueue  // the application's requests
+	op      *assocReq   // the application's outstanding request; nil when none
 
 	state        State
 	stateTimer   Timer
@@ -370,6 +379,7 @@ func (c *managerConn) requestRelease() {
 // ended the connection, nil for a clean end.
 func (c *managerConn) serve(ctx context.Context) (err error) {
 	defer c.conn.Close()
+	defer func() { c.closeQueue(ErrAssociationEnded) }()
 	if ctx.Done() != nil {
 		stop := context.AfterFunc(ctx, func() { c.conn.SetReadDeadline(time.Now()) })
 		defer stop()
@@ -399,6 +409,9 @@ func (c *managerConn) serve(ctx context.Context) (err error) {
 				c.flush()
 			}
 			return ctx.Err()
+		}
+		if c.pending.Load() {
+			c.startRequest()
 		}
 		if !c.fr.Ready() {
 			if err := c.flush(); err != nil {
@@ -464,6 +477,7 @@ func (c *managerConn) timers(now time.Time) {
 	}
 	if !c.getDue.IsZero() && !now.Before(c.getDue) {
 		c.getDue = time.Time{}
+		c.failOp(ErrResponseTimeout)
 		c.fire(EventResponseTimeout)
 	}
 }
@@ -495,6 +509,11 @@ func (c *managerConn) abort(reason AbortReason, cause error) {
 
 func (c *managerConn) ended(err error) {
 	c.endErr = err
+	if err == nil {
+		c.failOp(ErrAssociationEnded)
+	} else {
+		c.failOp(fmt.Errorf("%w: %w", ErrAssociationEnded, err))
+	}
 	if h := c.m.cfg.OnDisassociate; h != nil {
 		h(&c.info, err)
 	}
@@ -812,6 +831,10 @@ func (c *managerConn) checkConfig() {
 func (c *managerConn) handleReport() {
 	d := &c.in.PRST
 	ev := &d.EventReport
+	if ev.EventType == MDCNotiSegmentData {
+		c.handleSegmentData()
+		return
+	}
 	c.info.Reports++
 	if hObs, hEv := c.m.cfg.OnObservations, c.m.cfg.OnEventReport; hObs != nil || hEv != nil {
 		var err error
@@ -886,6 +909,12 @@ func otherStandardLayout(id ConfigID) *Configuration {
 // asked are ignored.
 func (c *managerConn) handleResponse() {
 	d := &c.in.PRST
+	if c.op != nil {
+		if d.InvokeID == c.op.invoke {
+			c.handleOpResponse()
+		}
+		return
+	}
 	if c.getDue.IsZero() || d.InvokeID != c.getInvoke {
 		return
 	}
