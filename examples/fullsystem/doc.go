@@ -62,9 +62,13 @@
 //     go up as kind-2 entries through the same durable queues, and the server reports
 //     one status per device. The server records every command in its store (one
 //     transaction per issue, before sending) and the first status of each, so a
-//     restarted server still lists them and sends the unanswered ones again. Gateways keep a mirror of what they know of each device's
-//     tree (DevInfo, last session, confirmed changes) in one omadm/tree, cached in memory
-//     and written back later (delayed write).
+//     restarted server still lists them and sends the unanswered ones again. The devices
+//     a command can go to are those the server has heard from: every device with a
+//     stored measurement is in the store's DeviceInfo table, and a restarted server
+//     loads them all, so it reaches them without hearing from them again. Gateways keep
+//     a mirror of what they know of each device's tree (DevInfo, last session, confirmed
+//     changes) in one omadm/tree, cached in memory and written back later (delayed
+//     write).
 //
 // While it runs, one progress line a second (sent, stored, in flight, rate). At the end of
 // -duration, or on SIGINT or SIGTERM, the agents stop measuring and deliver what they hold,
