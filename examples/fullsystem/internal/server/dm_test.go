@@ -201,23 +201,27 @@ func TestDMDevicesRestartPostgres(t *testing.T) {
 	testDMDevicesRestart(t, pgConfig(t, "server_dmdev"))
 }
 
+// restartQuiet closes srv, starts a server with cfg and links a gateway to it that sends a
+// status of device (for no command) and no measurement: the link is up, and the new server
+// has heard from no device.
+func restartQuiet(t *testing.T, srv *server.Server, cfg server.Config, device [8]byte) (*server.Server, *gateway) {
+	t.Helper()
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := linkGateway(t, srv)
+	g.answer(dm.DeviceID(device), "none", omadm.StatusOK)
+	return srv, g
+}
+
 func testDMDevicesRestart(t *testing.T, cfg server.Config) {
 	ctx := t.Context()
-	dir := t.TempDir()
-	kd, err := keys.Load(dir, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := kd.Lookup(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, err := dm.ParseSpec("Replace ./PHD/Measurement/Interval 3 bp")
-	if err != nil {
-		t.Fatal(err)
-	}
+	u, spec := dmFixture(t, &cfg)
 	sys := [][8]byte{{0xD1, 0, 0, 0, 0, 0, 0, 3}, {0xD1, 0, 0, 0, 0, 0, 0, 1}, {0xD1, 0, 0, 0, 0, 0, 0, 2}}
-	cfg.Dir, cfg.Keys = filepath.Join(dir, "server"), kd
 
 	srv, err := server.New(ctx, cfg)
 	if err != nil {
@@ -229,17 +233,7 @@ func testDMDevicesRestart(t *testing.T, cfg server.Config) {
 		ConfigID: uint16(phd.KindThermo.ConfigID()), User: u.ID, LastSeen: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	srv, err = server.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g = linkGateway(t, srv)
-	// A status for no command of this server: the link is up, and no device is heard from.
-	g.answer(dm.DeviceID(sys[0]), "none", omadm.StatusOK)
+	srv, g = restartQuiet(t, srv, cfg, sys[0])
 	n, err := srv.IssueDM(ctx, spec)
 	if n != 3 || err != nil {
 		t.Fatalf("IssueDM after the restart = %d, %v; want the 3 monitors stored before", n, err)
@@ -266,16 +260,7 @@ func testDMDevicesRestart(t *testing.T, cfg server.Config) {
 			t.Errorf("command %s to %s: kind %v, want %v", c.Ref, c.Device, c.Kind, phd.KindBP)
 		}
 	}
-	if err := srv.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	srv, err = server.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g = linkGateway(t, srv)
-	g.answer(dm.DeviceID(sys[0]), "none", omadm.StatusOK)
+	srv, _ = restartQuiet(t, srv, cfg, sys[0])
 	if n, err := srv.IssueDMOnce(ctx, spec); n != 0 || err != nil {
 		t.Fatalf("IssueDMOnce after a second restart = %d, %v; want 0: every monitor had it", n, err)
 	}
@@ -291,9 +276,11 @@ func testDMDevicesRestart(t *testing.T, cfg server.Config) {
 	}
 }
 
-// testDMRestart runs TestDMRestart with cfg's store (Dir and Keys are set here).
-func testDMRestart(t *testing.T, cfg server.Config) {
-	ctx := t.Context()
+// dmFixture sets cfg's Dir (in a new temporary directory) and Keys (a key directory of one
+// user), and returns that user and the command the DM tests issue to blood pressure
+// monitors.
+func dmFixture(t *testing.T, cfg *server.Config) (*keys.User, dm.Spec) {
+	t.Helper()
 	dir := t.TempDir()
 	kd, err := keys.Load(dir, 1)
 	if err != nil {
@@ -307,8 +294,15 @@ func testDMRestart(t *testing.T, cfg server.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sys := [][8]byte{{0xD0, 0, 0, 0, 0, 0, 0, 1}, {0xD0, 0, 0, 0, 0, 0, 0, 2}, {0xD0, 0, 0, 0, 0, 0, 0, 3}}
 	cfg.Dir, cfg.Keys = filepath.Join(dir, "server"), kd
+	return u, spec
+}
+
+// testDMRestart runs TestDMRestart with cfg's store (Dir and Keys are set here).
+func testDMRestart(t *testing.T, cfg server.Config) {
+	ctx := t.Context()
+	u, spec := dmFixture(t, &cfg)
+	sys := [][8]byte{{0xD0, 0, 0, 0, 0, 0, 0, 1}, {0xD0, 0, 0, 0, 0, 0, 0, 2}, {0xD0, 0, 0, 0, 0, 0, 0, 3}}
 
 	srv, err := server.New(ctx, cfg)
 	if err != nil {
