@@ -7,11 +7,12 @@
 // ack, means "durable here". A forwarder reads the queue from its head, packs entries into
 // batches (up to Config.Batch entries or what arrived within Config.BatchInterval, at most
 // wire.MaxBatchBody bytes), sends them with at most Config.Window unacknowledged, and
-// removes them from the queue only when the layer above acknowledges them. When the queue
-// is full, appends wait: agents' confirmations come late and lower gateways' acks wait,
-// which is backpressure, never dropping. A lost upstream link is dialled again with back-off,
-// to the next address of its list (the parent's siblings), and the unacknowledged batches
-// are sent again; the layer above de-duplicates.
+// removes them from the queue only when the layer above acknowledges them and the local
+// store, if any, holds the measurements taken before (see Config.NoLocalStore). When the
+// queue is full, appends wait: agents' confirmations come late and lower gateways' acks
+// wait, which is backpressure, never dropping. A lost upstream link is dialled again with
+// back-off, to the next address of its list (the parent's siblings), and the
+// unacknowledged batches are sent again; the layer above de-duplicates.
 //
 //	g, err := gateway.New(gateway.Config{Name: "gw-1-0", Dir: dir, Keys: kd, Up: up})
 //	go g.ServeAgents(agentListener)
