@@ -32,7 +32,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"path/filepath"
 	"sync"
@@ -187,62 +186,64 @@ func (g *Gateway) replayLocal() error {
 	if g.cfg.NoLocalStore {
 		return nil
 	}
-	var es []queue.Entry
-	if n := g.q.Len(); n > 0 {
-		var err error
-		if es, err = g.q.Next(context.Background(), g.q.Head(), n, math.MaxInt); err != nil {
+	v := verifier{keys: g.cfg.Keys, maxAge: g.maxAge}
+	batch := make([]*store.Measurement, 0, 256)
+	// Nothing else uses the queue yet: it holds Len entries after Head.
+	after := g.q.Head()
+	for left := g.q.Len(); left > 0; {
+		es, err := g.q.Next(context.Background(), after, min(left, 256), 1<<20)
+		if err != nil {
 			return fmt.Errorf("gateway %s: reading the queue: %w", g.cfg.Name, err)
 		}
-	}
-	var batch []*store.Measurement
-	v := verifier{keys: g.cfg.Keys, maxAge: g.maxAge}
-	for _, qe := range es {
-		var e wire.Entry
-		if k, err := decodeEntry(qe.Data, &e); err != nil || k != wire.KindMeasurements || e.Hops != 1 {
-			continue // not taken from an agent here
-		}
-		// Checked as when it was taken, at its arrival time.
-		received := time.Unix(0, e.Received)
-		h, plain, err := v.verify(e.Body, e.Origin, received)
-		if err != nil {
-			g.cfg.Logf("gateway %s: queue entry %d: %v", g.cfg.Name, qe.Seq, err)
-			continue
-		}
-		obs, err := phd.Decode(nil, ieee11073.ConfigID(e.ConfigID), plain)
-		if err != nil {
-			g.cfg.Logf("gateway %s: queue entry %d: %v", g.cfg.Name, qe.Seq, err)
-			continue
-		}
-		m, _, err := phd.Measurement(h, e.Origin, ieee11073.ConfigID(e.ConfigID), received, e.Body, obs)
-		if err != nil {
-			g.cfg.Logf("gateway %s: queue entry %d: %v", g.cfg.Name, qe.Seq, err)
-			continue
-		}
-		batch = append(batch, m)
-	}
-	if len(batch) == 0 {
-		return nil
-	}
-	g.closeMu.Lock()
-	err := g.openLocal()
-	g.closeMu.Unlock()
-	if err != nil {
-		return err
-	}
-	for len(batch) > 0 {
-		n := min(len(batch), 256)
-		res, err := g.local.PutBatch(context.Background(), batch[:n])
-		if err != nil {
-			g.cfg.Logf("gateway %s: local store: %v", g.cfg.Name, err)
-		}
-		for _, r := range res {
-			if r.Err != nil && !r.Duplicate {
-				g.cfg.Logf("gateway %s: local store: %v", g.cfg.Name, r.Err)
+		left -= len(es)
+		after = es[len(es)-1].Seq
+		batch = batch[:0]
+		for _, qe := range es {
+			var e wire.Entry
+			if k, err := decodeEntry(qe.Data, &e); err != nil || k != wire.KindMeasurements || e.Hops != 1 {
+				continue // not taken from an agent here
 			}
+			// Checked as when it was taken, at its arrival time.
+			received := time.Unix(0, e.Received)
+			h, plain, err := v.verify(e.Body, e.Origin, received)
+			var m *store.Measurement
+			if err == nil {
+				var obs []ieee11073.Observation
+				if obs, err = phd.Decode(nil, ieee11073.ConfigID(e.ConfigID), plain); err == nil {
+					m, _, err = phd.Measurement(h, e.Origin, ieee11073.ConfigID(e.ConfigID), received, e.Body, obs)
+				}
+			}
+			if err != nil {
+				g.cfg.Logf("gateway %s: queue entry %d: %v", g.cfg.Name, qe.Seq, err)
+				continue
+			}
+			batch = append(batch, m)
 		}
-		batch = batch[n:]
+		if len(batch) == 0 {
+			continue
+		}
+		g.closeMu.Lock()
+		err = g.openLocal()
+		g.closeMu.Unlock()
+		if err != nil {
+			return err
+		}
+		g.putLocal(g.local, batch)
 	}
 	return nil
+}
+
+// putLocal writes batch to the local store st, logging what fails.
+func (g *Gateway) putLocal(st store.Store, batch []*store.Measurement) {
+	res, err := st.PutBatch(context.Background(), batch)
+	if err != nil {
+		g.cfg.Logf("gateway %s: local store: %v", g.cfg.Name, err)
+	}
+	for _, r := range res {
+		if r.Err != nil && !r.Duplicate {
+			g.cfg.Logf("gateway %s: local store: %v", g.cfg.Name, r.Err)
+		}
+	}
 }
 
 // openLocal opens the local store and starts its writer, unless it is open; closeMu held.
@@ -320,15 +321,7 @@ func (g *Gateway) writeLocal(st store.Store, ch <-chan localReq) {
 			if h := g.localHold.Load(); h != nil {
 				<-*h
 			}
-			res, err := st.PutBatch(context.Background(), batch)
-			if err != nil {
-				g.cfg.Logf("gateway %s: local store: %v", g.cfg.Name, err)
-			}
-			for _, r := range res {
-				if r.Err != nil && !r.Duplicate {
-					g.cfg.Logf("gateway %s: local store: %v", g.cfg.Name, r.Err)
-				}
-			}
+			g.putLocal(st, batch)
 		}
 		for _, d := range flushed {
 			close(d)

@@ -13,6 +13,7 @@ import (
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/keys"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/metrics"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/phd"
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/queue"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/sim"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/store"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/wire"
@@ -117,7 +118,10 @@ func TestLocalStoreAfterCrash(t *testing.T) {
 	defer up.Close()
 
 	gwDir := filepath.Join(dir, "gateway-1-0")
-	cfg := Config{Name: "gateway-1-0", Dir: gwDir, Keys: kd, Up: wire.DialConfig{Addrs: []string{ul.Addr().String()}}}
+	// Without fsync: a copy of the files is what a process crash leaves, the page cache
+	// included.
+	cfg := Config{Name: "gateway-1-0", Dir: gwDir, Keys: kd, Up: wire.DialConfig{Addrs: []string{ul.Addr().String()}},
+		Queue: queue.Config{NoSync: true}}
 	g, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -140,8 +144,9 @@ func TestLocalStoreAfterCrash(t *testing.T) {
 	}
 	go g.ServeAgents(al)
 
-	// One blood pressure monitor delivers n measurements and stops.
-	const n = 20
+	// One blood pressure monitor delivers n measurements (more than one read of the queue
+	// at restart takes) and stops.
+	const n = 300
 	pcfg, _ := phd.Configuration(phd.KindBP.ConfigID())
 	src := make(chan []ieee11073.Observation, n)
 	for i := range n {
