@@ -23,16 +23,24 @@
 //     list, after any failure.
 //
 //   - A sub-gateway is a 20601 manager. It verifies each sealed report (key directory,
-//     BM-signature), checks the inner report against the agent's configuration, keeps the
-//     measurement in its local store (SQLite, one table per PHD type, devices by System
-//     ID), appends it
-//     with its origin (system id, config id, arrival time) to its durable queue (group
-//     commit, fsync) and only then confirms. A forwarder packs queued entries into
-//     integrated messages (internal/wire: one extended 20601 APDU per batch) sent upward
-//     over TLS 1.3 with mutual authentication, at most -window unacknowledged, and deletes
-//     them from the queue only when the layer above acknowledges. Main gateways do the same
-//     with the batches of the layer below. A full queue blocks the layer below
-//     (backpressure), nothing is dropped.
+//     BM-signature), checks the inner report against the agent's configuration, hands the
+//     measurement to the writer of its local store (SQLite in DIR/<name>/local.db, one
+//     table per PHD type, devices by System ID), appends it with its origin (system id,
+//     config id, arrival time) to its durable queue (group commit, fsync) and only then
+//     confirms. A forwarder packs queued entries into integrated messages (internal/wire:
+//     one extended 20601 APDU per batch) sent upward over TLS 1.3 with mutual
+//     authentication, at most -window unacknowledged, and deletes them from the queue only
+//     when the layer above acknowledges and the local store's writer has committed every
+//     measurement handed to it before. Main gateways do the same with the batches of the
+//     layer below. A full queue blocks the layer below (backpressure), nothing is dropped.
+//     The local store is written in batches behind the confirmations and commits without
+//     waiting for the disk; a sub-gateway that starts writes the measurements from agents
+//     still in its queue into it (a repeat is kept once). So after a process crash at any
+//     moment (SIGKILL) and a restart, the local store holds every measurement the
+//     sub-gateway confirmed to an agent, and may hold a few whose queue append failed and
+//     that the agent sent again. Not covered: a local write that fails (logged, not
+//     retried), and an operating-system crash or power loss, which can undo the last local
+//     commits of measurements already forwarded.
 //
 //   - The server verifies every entry again, stores it in SQLite (internal/store: the
 //     published DataInfo, DataReportingInfo per PHD type, DeviceInfo and Mapping tables)
@@ -62,9 +70,13 @@
 //     go up as kind-2 entries through the same durable queues, and the server reports
 //     one status per device. The server records every command in its store (one
 //     transaction per issue, before sending) and the first status of each, so a
-//     restarted server still lists them and sends the unanswered ones again. Gateways keep a mirror of what they know of each device's
-//     tree (DevInfo, last session, confirmed changes) in one omadm/tree, cached in memory
-//     and written back later (delayed write).
+//     restarted server still lists them and sends the unanswered ones again. The devices
+//     a command can go to are those the server has heard from: every device with a
+//     stored measurement is in the store's DeviceInfo table, and a restarted server
+//     loads them all, so it reaches them without hearing from them again. Gateways keep
+//     a mirror of what they know of each device's tree (DevInfo, last session, confirmed
+//     changes) in one omadm/tree, cached in memory and written back later (delayed
+//     write).
 //
 // While it runs, one progress line a second (sent, stored, in flight, rate). At the end of
 // -duration, or on SIGINT or SIGTERM, the agents stop measuring and deliver what they hold,
@@ -111,15 +123,17 @@
 //
 // All roles share the data directory's keys.json (the demo key directory, created by the
 // server) and pki/ (the demo certificate authority and node certificates); a gateway keeps
-// its queue in DIR/<name>. A killed gateway or server restarted with the same flags carries
-// on from its queue or database: nothing confirmed is lost and nothing is stored twice.
+// its queue and local store in DIR/<name>. A killed gateway or server restarted with the
+// same flags carries on from its queue or database: nothing confirmed is lost and nothing is
+// stored twice, and a sub-gateway's local store again holds everything it confirmed.
 // Roles listen on loopback addresses only. The server writes DIR/server/status.json every
 // second; each role prints one JSON line when it ends. Remote management in process mode:
 // sub-gateways serve DM with -dm-listen, agents poll the URLs given with -dm (one per
 // -gateways address), and the server issues its -dm command at -dm-at, sending it again to
 // gateway links that connect later until every device has answered. A restarted server
-// takes the commands it issued from its database: it sends the unanswered ones again and
-// issues -dm only to devices that have not had it.
+// takes the commands it issued and the devices it has stored measurements of from its
+// database: it sends the unanswered commands again and issues -dm only to devices that have
+// not had it, including devices it has not heard from since the restart.
 //
 // # Stress: the published experiment
 //

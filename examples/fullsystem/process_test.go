@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -13,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/phdkit/phdkit/examples/fullsystem/internal/store"
 )
 
 // proc is one fullsystem process started by a test.
@@ -135,7 +138,8 @@ func freeAddrs(t *testing.T, n int) []string {
 
 // TestProcessesKill runs server, two main gateways, two sub-gateways and the agents as
 // separate processes, kills a sub-gateway and later the server with SIGKILL, restarts them,
-// and checks that at the end every measurement the agents sent is stored exactly once.
+// and checks that at the end every measurement the agents sent is stored exactly once, and
+// that each is in the local store of a sub-gateway once both are killed and restarted.
 func TestProcessesKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the program and runs processes for about 30 s")
@@ -154,7 +158,7 @@ func TestProcessesKill(t *testing.T) {
 	startProc(t, bin, "gateway-2-0", "gateway", "-data", data, "-name", "gateway-2-0", "-listen", main0, "-up", srvAddr)
 	startProc(t, bin, "gateway-2-1", "gateway", "-data", data, "-name", "gateway-2-1", "-listen", main1, "-up", srvAddr)
 	g10 := startProc(t, bin, "gateway-1-0", "gateway", "-data", data, "-name", "gateway-1-0", "-agents-listen", sub0, "-dm-listen", dm0, "-up", main0+","+main1)
-	startProc(t, bin, "gateway-1-1", "gateway", "-data", data, "-name", "gateway-1-1", "-agents-listen", sub1, "-dm-listen", dm1, "-up", main1+","+main0)
+	g11 := startProc(t, bin, "gateway-1-1", "gateway", "-data", data, "-name", "gateway-1-1", "-agents-listen", sub1, "-dm-listen", dm1, "-up", main1+","+main0)
 	agents := startProc(t, bin, "agents", "agents", "-data", data, "-gateways", sub0+","+sub1,
 		"-dm", "http://"+dm0+"/dm,http://"+dm1+"/dm", "-dm-poll", "1s",
 		"-agents", "24", "-ble", "2", "-duration", "12s", "-rate", "5")
@@ -211,4 +215,57 @@ func TestProcessesKill(t *testing.T) {
 	if st.DMIssued != 24/6+2 || st.DMOK != st.DMIssued {
 		t.Errorf("DM: %d of %d commands answered 200, want all of %d", st.DMOK, st.DMIssued, 24/6+2)
 	}
+
+	// Every stored measurement was confirmed to its agent by a sub-gateway, so it is in that
+	// sub-gateway's local store after a SIGKILL and a restart (gateway-1-0 had one mid-run
+	// as well).
+	for _, g := range []*proc{g10, g11} {
+		g.kill9()
+		g.start(bin)
+		g.stop()
+	}
+	stored := measurementsIn(t, filepath.Join(data, "server", "server.db"), 8)
+	local := measurementsIn(t, filepath.Join(data, "gateway-1-0", "local.db"), 8)
+	for k := range measurementsIn(t, filepath.Join(data, "gateway-1-1", "local.db"), 8) {
+		local[k] = true
+	}
+	missing := 0
+	for k := range stored {
+		if !local[k] {
+			missing++
+		}
+	}
+	t.Logf("local stores: %d measurements, server: %d", len(local), len(stored))
+	if missing > 0 || int64(len(stored)) != sent.Sent {
+		t.Errorf("%d of the %d measurements the server stored (agents sent %d) are in no sub-gateway's local store", missing, len(stored), sent.Sent)
+	}
+}
+
+// measurementKey names a stored measurement.
+type measurementKey struct {
+	user     uint64
+	systemID [8]byte
+	seq      uint64
+}
+
+// measurementsIn returns the measurements of users 1 to users in the SQLite store at path.
+func measurementsIn(t *testing.T, path string, users uint64) map[measurementKey]bool {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, path, store.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	out := make(map[measurementKey]bool)
+	for u := uint64(1); u <= users; u++ {
+		rows, err := st.Query(ctx, store.Query{User: u, Limit: 1 << 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			out[measurementKey{r.User, r.SystemID, r.Seq}] = true
+		}
+	}
+	return out
 }

@@ -7,11 +7,12 @@
 // ack, means "durable here". A forwarder reads the queue from its head, packs entries into
 // batches (up to Config.Batch entries or what arrived within Config.BatchInterval, at most
 // wire.MaxBatchBody bytes), sends them with at most Config.Window unacknowledged, and
-// removes them from the queue only when the layer above acknowledges them. When the queue
-// is full, appends wait: agents' confirmations come late and lower gateways' acks wait,
-// which is backpressure, never dropping. A lost upstream link is dialled again with back-off,
-// to the next address of its list (the parent's siblings), and the unacknowledged batches
-// are sent again; the layer above de-duplicates.
+// removes them from the queue only when the layer above acknowledges them and the local
+// store, if any, holds the measurements taken before (see Config.NoLocalStore). When the
+// queue is full, appends wait: agents' confirmations come late and lower gateways' acks
+// wait, which is backpressure, never dropping. A lost upstream link is dialled again with
+// back-off, to the next address of its list (the parent's siblings), and the
+// unacknowledged batches are sent again; the layer above de-duplicates.
 //
 //	g, err := gateway.New(gateway.Config{Name: "gw-1-0", Dir: dir, Keys: kd, Up: up})
 //	go g.ServeAgents(agentListener)
@@ -75,8 +76,14 @@ type Config struct {
 	// agents keeps every measurement it takes in a local SQLite database (Dir/local.db), its
 	// observations in one table per PHD type (classified by Config ID) and its devices by
 	// System ID, as the published gateways do. The durable queue, not this store, is what
-	// makes a confirmation safe, so the store is written behind the confirmations, in
-	// batches, by a goroutine of its own, and commits without waiting for the disk.
+	// makes a confirmation safe, so the store is written in batches by a goroutine of its
+	// own, and commits without waiting for the disk (a commit survives a process crash, not
+	// necessarily a power loss). It still holds every measurement the gateway confirmed
+	// after a process crash: each measurement is handed to that goroutine before it is
+	// queued, the forwarder removes entries from the queue only once the goroutine has
+	// committed everything handed to it before, and New writes the measurements from agents
+	// still in the queue into the store (a repeat is stored once). A failed local write is
+	// logged and not retried.
 	NoLocalStore bool
 	// WriteThrough makes the DM mirror tree write every change to disk before the
 	// operation returns; by default changes are written back later (delayed write).
@@ -95,12 +102,16 @@ type Gateway struct {
 	maxAge  time.Duration
 	taken   atomic.Int64 // measurements taken from agents
 	fwd     atomic.Int64 // entries acknowledged upward
-	local   store.Store  // nil until ServeAgents, or with NoLocalStore
+	local   store.Store  // nil until ServeAgents or a replay in New, or with NoLocalStore
 	localCh chan localReq
 	localWG sync.WaitGroup
-	closeMu sync.Mutex
-	closed  bool
-	edge    atomic.Bool // serves agents: DM commands are for its devices
+	// localShut: localCh is closed (by Close, after the queue), under closeMu.
+	localShut bool
+	// localHold, when set (by tests), is received from before each local write.
+	localHold atomic.Pointer[chan struct{}]
+	closeMu   sync.Mutex
+	closed    bool
+	edge      atomic.Bool // serves agents: DM commands are for its devices
 	dmState
 }
 
@@ -159,7 +170,96 @@ func New(cfg Config) (*Gateway, error) {
 		q.Close()
 		return nil, err
 	}
+	if err := g.replayLocal(); err != nil {
+		g.mirror.Close()
+		q.Close()
+		return nil, err
+	}
 	return g, nil
+}
+
+// replayLocal writes the measurements from agents still in the queue into the local store,
+// opening it, so that it holds every measurement confirmed before a crash: those the
+// queue no longer holds were committed locally before the forwarder removed them. It runs
+// in New, before the forwarder can acknowledge anything.
+func (g *Gateway) replayLocal() error {
+	if g.cfg.NoLocalStore {
+		return nil
+	}
+	v := verifier{keys: g.cfg.Keys, maxAge: g.maxAge}
+	batch := make([]*store.Measurement, 0, 256)
+	// Nothing else uses the queue yet: it holds Len entries after Head.
+	after := g.q.Head()
+	for left := g.q.Len(); left > 0; {
+		es, err := g.q.Next(context.Background(), after, min(left, 256), 1<<20)
+		if err != nil {
+			return fmt.Errorf("gateway %s: reading the queue: %w", g.cfg.Name, err)
+		}
+		left -= len(es)
+		after = es[len(es)-1].Seq
+		batch = batch[:0]
+		for _, qe := range es {
+			var e wire.Entry
+			if k, err := decodeEntry(qe.Data, &e); err != nil || k != wire.KindMeasurements || e.Hops != 1 {
+				continue // not taken from an agent here
+			}
+			// Checked as when it was taken, at its arrival time.
+			received := time.Unix(0, e.Received)
+			h, plain, err := v.verify(e.Body, e.Origin, received)
+			var m *store.Measurement
+			if err == nil {
+				var obs []ieee11073.Observation
+				if obs, err = phd.Decode(nil, ieee11073.ConfigID(e.ConfigID), plain); err == nil {
+					m, _, err = phd.Measurement(h, e.Origin, ieee11073.ConfigID(e.ConfigID), received, e.Body, obs)
+				}
+			}
+			if err != nil {
+				g.cfg.Logf("gateway %s: queue entry %d: %v", g.cfg.Name, qe.Seq, err)
+				continue
+			}
+			batch = append(batch, m)
+		}
+		if len(batch) == 0 {
+			continue
+		}
+		g.closeMu.Lock()
+		err = g.openLocal()
+		g.closeMu.Unlock()
+		if err != nil {
+			return err
+		}
+		g.putLocal(g.local, batch)
+	}
+	return nil
+}
+
+// putLocal writes batch to the local store st, logging what fails.
+func (g *Gateway) putLocal(st store.Store, batch []*store.Measurement) {
+	res, err := st.PutBatch(context.Background(), batch)
+	if err != nil {
+		g.cfg.Logf("gateway %s: local store: %v", g.cfg.Name, err)
+	}
+	for _, r := range res {
+		if r.Err != nil && !r.Duplicate {
+			g.cfg.Logf("gateway %s: local store: %v", g.cfg.Name, r.Err)
+		}
+	}
+}
+
+// openLocal opens the local store and starts its writer, unless it is open; closeMu held.
+func (g *Gateway) openLocal() error {
+	if g.local != nil || g.closed {
+		return nil
+	}
+	st, err := store.OpenSQLite(context.Background(), filepath.Join(g.cfg.Dir, "local.db"), store.Config{RelaxedSync: true})
+	if err != nil {
+		return fmt.Errorf("gateway %s: local store: %w", g.cfg.Name, err)
+	}
+	g.local = st
+	g.localCh = make(chan localReq, 4096)
+	g.localWG.Add(1)
+	go g.writeLocal(st, g.localCh)
+	return nil
 }
 
 // SetLinkTLS sets the TLS configuration of the link server; call it before ServeLinks.
@@ -178,19 +278,12 @@ func (g *Gateway) ServeAgents(l net.Listener) error {
 	g.edge.Store(true)
 	if !g.cfg.NoLocalStore {
 		g.closeMu.Lock()
-		if g.local == nil && !g.closed {
-			st, err := store.OpenSQLite(context.Background(), filepath.Join(g.cfg.Dir, "local.db"), store.Config{RelaxedSync: true})
-			if err != nil {
-				g.closeMu.Unlock()
-				l.Close()
-				return fmt.Errorf("gateway %s: local store: %w", g.cfg.Name, err)
-			}
-			g.local = st
-			g.localCh = make(chan localReq, 4096)
-			g.localWG.Add(1)
-			go g.writeLocal(st, g.localCh)
-		}
+		err := g.openLocal()
 		g.closeMu.Unlock()
+		if err != nil {
+			l.Close()
+			return err
+		}
 	}
 	return g.mgr.Serve(l)
 }
@@ -225,9 +318,10 @@ func (g *Gateway) writeLocal(st store.Store, ch <-chan localReq) {
 			}
 		}
 		if len(batch) > 0 {
-			if _, err := st.PutBatch(context.Background(), batch); err != nil {
-				g.cfg.Logf("gateway %s: local store: %v", g.cfg.Name, err)
+			if h := g.localHold.Load(); h != nil {
+				<-*h
 			}
+			g.putLocal(st, batch)
 		}
 		for _, d := range flushed {
 			close(d)
@@ -235,10 +329,11 @@ func (g *Gateway) writeLocal(st store.Store, ch <-chan localReq) {
 	}
 }
 
-// FlushLocal returns once the measurements taken so far are in the local store.
+// FlushLocal returns once the measurements taken so far are in the local store (or their
+// write failed, which is logged).
 func (g *Gateway) FlushLocal() {
 	g.closeMu.Lock()
-	if g.local == nil || g.closed {
+	if g.local == nil || g.localShut {
 		g.closeMu.Unlock()
 		return
 	}
@@ -305,23 +400,26 @@ func (g *Gateway) onEventReport(info *ieee11073.AssociationInfo, ev *ieee11073.E
 		g.cfg.Counters.Rejected.Add(1)
 		return err
 	}
-	var local *store.Measurement
 	if g.Local() != nil {
-		if local, _, err = phd.Measurement(h, info.SystemID, info.ConfigID, now, ev.Info, obs); err != nil {
+		local, _, err := phd.Measurement(h, info.SystemID, info.ConfigID, now, ev.Info, obs)
+		if err != nil {
 			g.cfg.Counters.Rejected.Add(1)
 			return err
 		}
+		// Handed to the local writer before it is queued, so that the flush the forwarder
+		// makes before removing it from the queue covers it. Should the append fail, the
+		// agent sends it again: the local store keeps it once.
+		g.closeMu.Lock()
+		if g.localShut {
+			g.closeMu.Unlock()
+			return errors.New("gateway: closing")
+		}
+		g.localCh <- localReq{m: local}
+		g.closeMu.Unlock()
 	}
 	e := wire.Entry{Origin: info.SystemID, ConfigID: uint16(info.ConfigID), Received: now.UnixNano(), Hops: 1, Body: ev.Info}
 	if _, err := g.q.Append(context.Background(), encodeEntry(nil, wire.KindMeasurements, &e)); err != nil {
 		return err
-	}
-	if local != nil {
-		g.closeMu.Lock()
-		if !g.closed {
-			g.localCh <- localReq{m: local} // written behind the confirmation
-		}
-		g.closeMu.Unlock()
 	}
 	g.taken.Add(1)
 	return nil
@@ -522,6 +620,11 @@ func (g *Gateway) forward(ctx context.Context, c *wire.Conn, seq *uint64) error 
 			if f.ack.Status == wire.StatusRejected {
 				g.cfg.Logf("gateway %s: batch %d: %d of %d entries refused above", g.cfg.Name, f.batch.Seq, f.n-int(f.ack.Accepted), f.n)
 			}
+			if f.batch.Kind == wire.KindMeasurements {
+				// The local store first: what leaves the queue must be in it, since
+				// replayLocal only finds what the queue still holds.
+				g.FlushLocal()
+			}
 			if err := g.q.Ack(f.last); err != nil {
 				return err
 			}
@@ -567,6 +670,7 @@ func (g *Gateway) Close() error {
 	err3 := g.q.Close()
 	var err6 error
 	if g.local != nil {
+		g.localShut = true
 		close(g.localCh)
 		g.localWG.Wait()
 		err6 = g.local.Close()

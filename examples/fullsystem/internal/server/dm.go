@@ -16,13 +16,15 @@ import (
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/phd"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/store"
 	"github.com/phdkit/phdkit/examples/fullsystem/internal/wire"
+	"github.com/phdkit/phdkit/ieee11073"
 	"github.com/phdkit/phdkit/omadm"
 )
 
 // dmState is the server's side of remote management: the devices it has heard from, the
-// commands it issued and the statuses that came back. The commands and statuses are kept
-// in the store; issued and order hold them in memory as well, loaded from the store when
-// the server starts.
+// commands it issued and the statuses that came back. The devices (DeviceInfo rows, one
+// per device that has a stored measurement), commands and statuses are kept in the store;
+// devices, issued and order hold them in memory as well, loaded from the store when the
+// server starts.
 type dmState struct {
 	dmMu    sync.Mutex
 	devices map[[8]byte]phd.Kind
@@ -46,7 +48,7 @@ type DMCommand struct {
 	Answered time.Time
 }
 
-// initDM loads the commands issued before from the store.
+// initDM loads the devices heard from and the commands issued before from the store.
 func (s *Server) initDM(ctx context.Context) error {
 	s.devices = make(map[[8]byte]phd.Kind)
 	s.conns = make(map[*wire.Conn]struct{})
@@ -54,6 +56,17 @@ func (s *Server) initDM(ctx context.Context) error {
 	var rb [4]byte
 	rand.Read(rb[:])
 	s.refBase = "s" + hex.EncodeToString(rb[:]) + "-"
+	devs, err := s.st.AllDevices(ctx)
+	if err != nil {
+		return err
+	}
+	for _, d := range devs {
+		// The kind as verify derives it for sawDevice; a configuration this server
+		// does not know cannot have been stored by it.
+		if k, ok := phd.KindOf(ieee11073.ConfigID(d.ConfigID)); ok {
+			s.devices[d.SystemID] = k
+		}
+	}
 	cmds, err := s.st.DMCommands(ctx)
 	if err != nil {
 		return err
@@ -95,10 +108,11 @@ func (s *Server) sawDevice(id [8]byte, k phd.Kind) {
 // ErrNoLinks means no gateway is connected to take DM commands.
 var ErrNoLinks = errors.New("server: no gateway link to send DM commands on")
 
-// IssueDM issues sp's command to every device of sp.Kind the server has heard from: one
-// command message per device, recorded in the store (all in one transaction) and then
-// integrated into kind-3 batches sent down every gateway link. It returns how many devices
-// the command went to; if the store fails, it returns 0 and sends nothing.
+// IssueDM issues sp's command to every device of sp.Kind the server has heard from, since
+// it started or, according to the store's DeviceInfo table, before: one command message
+// per device, recorded in the store (all in one transaction) and then integrated into
+// kind-3 batches sent down every gateway link. It returns how many devices the command
+// went to; if the store fails, it returns 0 and sends nothing.
 func (s *Server) IssueDM(ctx context.Context, sp dm.Spec) (int, error) {
 	return s.issueDM(ctx, sp, false)
 }

@@ -160,11 +160,18 @@ func TestDMRestart(t *testing.T) {
 // TestDMRestartPostgres is TestDMRestart with the server's store on PostgreSQL, in a
 // schema of its own that it drops at the end.
 func TestDMRestartPostgres(t *testing.T) {
+	testDMRestart(t, pgConfig(t, "server_dm"))
+}
+
+// pgConfig returns a server configuration whose store is on the PostgreSQL server of
+// PHDKIT_PG_DSN, in a new schema named from prefix that is dropped when t ends; it skips t
+// when PHDKIT_PG_DSN is not set.
+func pgConfig(t *testing.T, prefix string) server.Config {
 	dsn := os.Getenv("PHDKIT_PG_DSN")
 	if dsn == "" {
 		t.Skip("PHDKIT_PG_DSN is not set: no PostgreSQL server to run against")
 	}
-	schema := fmt.Sprintf("server_dm_%d", time.Now().UnixNano())
+	schema := fmt.Sprintf("%s_%d", prefix, time.Now().UnixNano())
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -178,12 +185,102 @@ func TestDMRestartPostgres(t *testing.T) {
 			t.Errorf("dropping schema %s: %v", schema, err)
 		}
 	})
-	testDMRestart(t, server.Config{DSN: dsn, Store: store.Config{Schema: schema}})
+	return server.Config{DSN: dsn, Store: store.Config{Schema: schema}}
 }
 
-// testDMRestart runs TestDMRestart with cfg's store (Dir and Keys are set here).
-func testDMRestart(t *testing.T, cfg server.Config) {
+// TestDMDevicesRestart stores measurements of three blood pressure monitors and a
+// thermometer, stops the server, and starts a new one on the same database: without
+// hearing from any device again it issues a blood pressure command to the three monitors,
+// and IssueDMOnce after one more restart to none of them.
+func TestDMDevicesRestart(t *testing.T) {
+	testDMDevicesRestart(t, server.Config{})
+}
+
+// TestDMDevicesRestartPostgres is TestDMDevicesRestart with the store on PostgreSQL.
+func TestDMDevicesRestartPostgres(t *testing.T) {
+	testDMDevicesRestart(t, pgConfig(t, "server_dmdev"))
+}
+
+// restartQuiet closes srv, starts a server with cfg and links a gateway to it that sends a
+// status of device (for no command) and no measurement: the link is up, and the new server
+// has heard from no device.
+func restartQuiet(t *testing.T, srv *server.Server, cfg server.Config, device [8]byte) (*server.Server, *gateway) {
+	t.Helper()
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := linkGateway(t, srv)
+	g.answer(dm.DeviceID(device), "none", omadm.StatusOK)
+	return srv, g
+}
+
+func testDMDevicesRestart(t *testing.T, cfg server.Config) {
 	ctx := t.Context()
+	u, spec := dmFixture(t, &cfg)
+	sys := [][8]byte{{0xD1, 0, 0, 0, 0, 0, 0, 3}, {0xD1, 0, 0, 0, 0, 0, 0, 1}, {0xD1, 0, 0, 0, 0, 0, 0, 2}}
+
+	srv, err := server.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := linkGateway(t, srv)
+	g.measure(u, 1, sys...)
+	if err := srv.Store().PutDevice(ctx, store.DeviceInfo{SystemID: [8]byte{0xD1, 0, 0, 0, 0, 0, 0, 9},
+		ConfigID: uint16(phd.KindThermo.ConfigID()), User: u.ID, LastSeen: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	srv, g = restartQuiet(t, srv, cfg, sys[0])
+	n, err := srv.IssueDM(ctx, spec)
+	if n != 3 || err != nil {
+		t.Fatalf("IssueDM after the restart = %d, %v; want the 3 monitors stored before", n, err)
+	}
+	refs, down := g.received()
+	cmds := srv.DMCommands()
+	if !slices.Equal(refs, slices.Sorted(slices.Values(refsOf(cmds)))) {
+		t.Fatalf("issued %q, sent down %q", refsOf(cmds), refs)
+	}
+	var got, want []string
+	for _, r := range refs {
+		got = append(got, dm.DeviceID(down[r].Origin))
+	}
+	for _, id := range sys {
+		want = append(want, dm.DeviceID(id))
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("commands went to %q, want the monitors %q", got, want)
+	}
+	for _, c := range cmds {
+		if c.Kind != phd.KindBP {
+			t.Errorf("command %s to %s: kind %v, want %v", c.Ref, c.Device, c.Kind, phd.KindBP)
+		}
+	}
+	srv, _ = restartQuiet(t, srv, cfg, sys[0])
+	if n, err := srv.IssueDMOnce(ctx, spec); n != 0 || err != nil {
+		t.Fatalf("IssueDMOnce after a second restart = %d, %v; want 0: every monitor had it", n, err)
+	}
+	therm, err := dm.ParseSpec("Replace ./PHD/Measurement/Interval 5 thermo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := srv.IssueDMOnce(ctx, therm); n != 1 || err != nil {
+		t.Fatalf("IssueDMOnce for thermometers = %d, %v; want the 1 thermometer stored before", n, err)
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dmFixture sets cfg's Dir (in a new temporary directory) and Keys (a key directory of one
+// user), and returns that user and the command the DM tests issue to blood pressure
+// monitors.
+func dmFixture(t *testing.T, cfg *server.Config) (*keys.User, dm.Spec) {
+	t.Helper()
 	dir := t.TempDir()
 	kd, err := keys.Load(dir, 1)
 	if err != nil {
@@ -197,8 +294,15 @@ func testDMRestart(t *testing.T, cfg server.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sys := [][8]byte{{0xD0, 0, 0, 0, 0, 0, 0, 1}, {0xD0, 0, 0, 0, 0, 0, 0, 2}, {0xD0, 0, 0, 0, 0, 0, 0, 3}}
 	cfg.Dir, cfg.Keys = filepath.Join(dir, "server"), kd
+	return u, spec
+}
+
+// testDMRestart runs TestDMRestart with cfg's store (Dir and Keys are set here).
+func testDMRestart(t *testing.T, cfg server.Config) {
+	ctx := t.Context()
+	u, spec := dmFixture(t, &cfg)
+	sys := [][8]byte{{0xD0, 0, 0, 0, 0, 0, 0, 1}, {0xD0, 0, 0, 0, 0, 0, 0, 2}, {0xD0, 0, 0, 0, 0, 0, 0, 3}}
 
 	srv, err := server.New(ctx, cfg)
 	if err != nil {

@@ -292,23 +292,37 @@ func getDevice(ctx context.Context, d db, st *statements, sys [8]byte) (DeviceIn
 }
 
 func getDevices(ctx context.Context, d db, st *statements, user uint64) ([]DeviceInfo, error) {
-	rs, closeRows, err := d.query(ctx, st.devices, int64(user))
+	out, err := listDevices(ctx, d, st.devices, int64(user))
 	if err != nil {
 		return nil, fmt.Errorf("store: devices of user %d: %w", user, err)
+	}
+	return out, nil
+}
+
+func allDevices(ctx context.Context, d db, st *statements) ([]DeviceInfo, error) {
+	out, err := listDevices(ctx, d, st.allDevices)
+	if err != nil {
+		return nil, fmt.Errorf("store: all devices: %w", err)
+	}
+	return out, nil
+}
+
+// listDevices returns the DeviceInfo rows query q selects.
+func listDevices(ctx context.Context, d db, q string, args ...any) ([]DeviceInfo, error) {
+	rs, closeRows, err := d.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer closeRows()
 	var out []DeviceInfo
 	for rs.Next() {
 		dev, err := scanDevice(rs)
 		if err != nil {
-			return nil, fmt.Errorf("store: devices of user %d: %w", user, err)
+			return nil, err
 		}
 		out = append(out, dev)
 	}
-	if err := rs.Err(); err != nil {
-		return nil, fmt.Errorf("store: devices of user %d: %w", user, err)
-	}
-	return out, nil
+	return out, rs.Err()
 }
 
 func query(ctx context.Context, d db, dl dialect, noDivision bool, q *Query) ([]Row, error) {

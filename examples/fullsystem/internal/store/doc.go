@@ -18,6 +18,8 @@
 // It also records the remote-management commands it issues (PutDMCommands, before sending
 // them) and their statuses (SetDMStatuses, the first per command), so that after a restart
 // DMCommands gives it every command back and it can send the unanswered ones again.
+// AllDevices lists every device stored (DeviceInfo is written with each device's
+// measurements), so that a restarted server knows the devices it had heard from.
 //
 // # Tables
 //

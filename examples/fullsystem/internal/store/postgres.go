@@ -343,6 +343,14 @@ func (p *Postgres) Devices(ctx context.Context, user uint64) ([]DeviceInfo, erro
 	return getDevices(ctx, pgDB{p.pool}, &p.st, user)
 }
 
+// AllDevices implements Store.
+func (p *Postgres) AllDevices(ctx context.Context) ([]DeviceInfo, error) {
+	if p.closed.Load() {
+		return nil, ErrClosed
+	}
+	return allDevices(ctx, pgDB{p.pool}, &p.st)
+}
+
 // Count implements Store.
 func (p *Postgres) Count(ctx context.Context) (int64, error) {
 	if p.closed.Load() {

@@ -174,6 +174,7 @@ type statements struct {
 	getObs       [TypeOther + 1]string
 	device       string
 	devices      string
+	allDevices   string
 	count        string
 	insertDM     string
 	setDMStatus  string
@@ -207,6 +208,7 @@ func (d dialect) statements(noDivision bool) statements {
 	s.device = `SELECT system_id, config_id, user_id, model, first_seen, last_seen FROM DeviceInfo WHERE system_id = ` + p(1)
 	s.devices = `SELECT d.system_id, d.config_id, d.user_id, d.model, d.first_seen, d.last_seen
 		FROM Mapping m JOIN DeviceInfo d ON d.system_id = m.system_id WHERE m.user_id = ` + p(1) + ` ORDER BY d.system_id`
+	s.allDevices = `SELECT system_id, config_id, user_id, model, first_seen, last_seen FROM DeviceInfo ORDER BY system_id`
 	s.count = `SELECT COUNT(*) FROM DataInfo`
 	s.insertDM = `INSERT INTO DMCommand (ref, device, kind, command, issued_at, origin, config_id, received_at, body)
 		VALUES (` + params(d, 1, 9) + `) ON CONFLICT (ref) DO NOTHING`

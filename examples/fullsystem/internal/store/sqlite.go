@@ -461,6 +461,14 @@ func (s *SQLite) Devices(ctx context.Context, user uint64) ([]DeviceInfo, error)
 	return getDevices(ctx, sqlDB{s.r}, &s.st, user)
 }
 
+// AllDevices implements Store.
+func (s *SQLite) AllDevices(ctx context.Context) ([]DeviceInfo, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	return allDevices(ctx, sqlDB{s.r}, &s.st)
+}
+
 // Count implements Store.
 func (s *SQLite) Count(ctx context.Context) (int64, error) {
 	if s.closed.Load() {

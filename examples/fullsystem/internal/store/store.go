@@ -59,6 +59,9 @@ type Store interface {
 	Device(ctx context.Context, systemID [8]byte) (DeviceInfo, error)
 	// Devices returns the devices mapped to user, ordered by system id.
 	Devices(ctx context.Context, user uint64) ([]DeviceInfo, error)
+	// AllDevices returns every device the store holds, ordered by system id: what a
+	// server that restarts knows of the devices it has heard from.
+	AllDevices(ctx context.Context) ([]DeviceInfo, error)
 	// Count returns the number of stored measurements.
 	Count(ctx context.Context) (int64, error)
 	// Query returns the observations of q.User selected by q, ordered by time.

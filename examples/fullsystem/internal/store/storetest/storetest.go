@@ -77,6 +77,7 @@ func Run(t *testing.T, open OpenFunc) {
 			t.Run("BatchMixed", func(t *testing.T) { testBatchMixed(t, o(t, "batch")) })
 			t.Run("Invalid", func(t *testing.T) { testInvalid(t, o(t, "invalid")) })
 			t.Run("Devices", func(t *testing.T) { testDevices(t, o(t, "devices")) })
+			t.Run("AllDevices", func(t *testing.T) { testAllDevices(t, o(t, "alldevices")) })
 			t.Run("Query", func(t *testing.T) { testQuery(t, o(t, "query")) })
 			t.Run("Aggregate", func(t *testing.T) { testAggregate(t, o(t, "agg")) })
 			t.Run("Ledger", func(t *testing.T) { testLedger(t, o(t, "ledger")) })
@@ -491,6 +492,63 @@ func testDevices(t *testing.T, s store.Store) {
 	assert.Empty(t, ds)
 }
 
+func testAllDevices(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ds, err := s.AllDevices(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, ds, "a new store holds no devices")
+
+	// Devices come from measurements (of any user) and from PutDevice; each is listed
+	// once, in system-id order, with the configuration and user it was last seen with.
+	var ms []*store.Measurement
+	for _, d := range []uint64{7, 3, 5} {
+		ms = append(ms, BP(d+10, d, 1), BP(d+10, d, 2))
+	}
+	res, err := s.PutBatch(ctx, ms)
+	require.NoError(t, err)
+	for _, r := range res {
+		require.NoError(t, r.Err)
+	}
+	therm := &store.Measurement{User: 20, SystemID: Sys(4), ConfigID: store.ConfigThermo, Seq: 1, Measured: base,
+		Observations: []store.Observation{obs(t, mTemp, 6048, "36.7", base)}}
+	_, err = s.Put(ctx, therm)
+	require.NoError(t, err)
+	require.NoError(t, s.PutDevice(ctx, store.DeviceInfo{SystemID: Sys(9), ConfigID: 0x4001, User: 21, Model: "wrist", LastSeen: base}))
+	require.NoError(t, s.PutDevice(ctx, store.DeviceInfo{SystemID: Sys(5), ConfigID: store.ConfigBP, User: 22, LastSeen: base}))
+
+	ds, err = s.AllDevices(ctx)
+	require.NoError(t, err)
+	type dev struct {
+		sys    [8]byte
+		config uint16
+		user   uint64
+	}
+	var got []dev
+	for _, d := range ds {
+		got = append(got, dev{d.SystemID, d.ConfigID, d.User})
+	}
+	assert.Equal(t, []dev{
+		{Sys(3), store.ConfigBP, 13},
+		{Sys(4), store.ConfigThermo, 20},
+		{Sys(5), store.ConfigBP, 22},
+		{Sys(7), store.ConfigBP, 17},
+		{Sys(9), 0x4001, 21},
+	}, got)
+	for _, d := range ds {
+		one, err := s.Device(ctx, d.SystemID)
+		require.NoError(t, err)
+		assert.Equal(t, one, d, "AllDevices and Device agree on %x", d.SystemID)
+	}
+
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = s.AllDevices(cctx)
+	assert.ErrorIs(t, err, context.Canceled)
+	require.NoError(t, s.Close())
+	_, err = s.AllDevices(ctx)
+	assert.ErrorIs(t, err, store.ErrClosed)
+}
+
 func testQuery(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	var ms []*store.Measurement
@@ -788,6 +846,10 @@ func testReopen(t *testing.T, open func() store.Store) {
 	d, err := s.Device(ctx, Sys(4))
 	require.NoError(t, err)
 	assert.Equal(t, "kept", d.Model)
+	ds, err := s.AllDevices(ctx)
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	assert.Equal(t, d, ds[0])
 	// Duplicates are still recognised after reopening.
 	res, err := s.PutBatch(ctx, []*store.Measurement{BP(4, 4, 50), BP(4, 4, 51)})
 	require.NoError(t, err)
