@@ -8,23 +8,25 @@
 // # Packages
 //
 //   - ieee11073: ISO/IEEE 11073-20601 optimized exchange protocol: MDER codec, APDUs,
-//     nomenclature, FLOAT/SFLOAT, configurations, agent and manager.
+//     nomenclature, FLOAT/SFLOAT, configurations, agent and manager, PM-store retrieval.
 //   - ieee11073/gatt: Bluetooth GATT health characteristics as 11073 observations;
 //     ieee11073/gatt/ble reads devices in order, exactly once, and presents them to a 20601
 //     manager; ieee11073/gatt/ble/bluez is the Linux BlueZ radio.
 //   - omadm: OMA DM 1.2 (SyncML DM) model, XML and WBXML codecs, authentication, client and
-//     server sessions, the PHD management object; omadm/tree is a management tree with
+//     server sessions, package 0 notifications for server-initiated sessions, the PHD
+//     management object; omadm/tree is a management tree with
 //     delayed write-back and omadm/dmtest a conformance checker for any tree.
 //   - bmsig: biomedical signatures (BM-signature), message authentication and encryption,
 //     replay protection.
 //   - fall: streaming fall detection from 3-axis acceleration.
 //   - fusion: multi-signal risk staging, alarm routing and escalation.
 //   - svm: pure-Go support vector machines, sliding windows, storage reduction.
-//   - ledger: tamper-evident Merkle ledger with proofs and signed checkpoints.
+//   - ledger: tamper-evident Merkle ledger with proofs, signed checkpoints and
+//     cosignature/v1 witness cosignatures.
 //
 // Programs: examples/fullsystem (the whole multilayer system: agents, gateway layers, server,
 // storage, ledger, analytics, remote management), examples/phdctl (20601 decode/encode,
-// manager, agent; BLE watch; OMA DM tools) and examples/svmwindow (the sliding-window SVM
+// manager, agent; BLE watch; OMA DM tools and package 0 notifications) and examples/svmwindow (the sliding-window SVM
 // experiment).
 //
 // # Quick start
