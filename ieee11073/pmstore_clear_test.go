@@ -17,7 +17,7 @@ func absTime(day, hh, mm int) AbsoluteTime {
 // timedPMStore returns a PM-store with capabilities capab and segments 1 to 4 of n entries
 // each: segment k runs from 2026-11-k 06:00 to 2026-11-k 18:00, except segment 4, which has
 // no start and end times.
-func timedPMStore(t *testing.T, capab uint16, n int) *PMStore {
+func timedPMStore(t testing.TB, capab uint16, n int) *PMStore {
 	t.Helper()
 	s := NewPMStore(testStore, AttributeList{{ID: MDCAttrPMStoreCapab, Value: binary.BigEndian.AppendUint16(nil, capab)}})
 	for seg := range 4 {
