@@ -350,7 +350,7 @@ func TestPMStoreClearDuringTransfer(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := timedPMStore(t, PMStoreCapabClearSegmByListSup, 3)
-	a, err := NewAgent(c, AgentConfig{Config: glucosePMConfig(t), PMStore: s, SegmentEntriesPerEvent: 3, ResponseTimeout: 300 * time.Millisecond})
+	a, err := NewAgent(c, AgentConfig{Config: glucosePMConfig(t), PMStore: s, SegmentEntriesPerEvent: 3, ResponseTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
