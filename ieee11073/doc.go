@@ -53,6 +53,10 @@
 //				// MDC_ACT_SEG_TRIG_XFER; the entries arrive in OnSegmentData
 //				res, err := as.TransferSegment(ctx, store, &segs[i])
 //			}
+//			// MDC_ACT_SEG_CLR of the segments transferred
+//			ids := []uint16{segs[0].InstNo}
+//			err = as.ClearSegments(ctx, store, ieee11073.SegmSelection{
+//				Choice: ieee11073.SegmSelectionSegmIDList, SegmIDs: ids})
 //		}()
 //	}
 //	cfg.OnSegmentData = func(info *ieee11073.AssociationInfo, store ieee11073.Handle, ev *ieee11073.SegmentDataEvent, obs []ieee11073.Observation) error {
@@ -61,12 +65,32 @@
 //	}
 //
 // store is the PM-store's object handle (its MDC_MOC_VMO_PMSTORE object in the agent's
-// configuration). The association's goroutine sends one request at a time, answers each
-// MDC_NOTI_SEGMENT_DATA event report after OnSegmentData returns, and checks that the
-// entries come in order; the response timeout bounds the wait for each answer and each
-// event. On the agent's side, AgentConfig.PMStore offers a PMStore: NewPMStore, then
-// AddSegment and AddEntry; the Agent answers the GET and the two actions and sends a
-// triggered segment one event report at a time, waiting for each confirmation.
+// configuration). SelectSegmentInfo lists the segments a SegmSelection selects:
+// all-segments, a segm-id-list of instance numbers, or an abs-time-range. ClearSegments
+// takes the same selections; it returns once the agent has confirmed the clear, and a
+// *RemoteError when the agent refuses it. The association's goroutine sends one request at
+// a time, answers each MDC_NOTI_SEGMENT_DATA event report after OnSegmentData returns, and
+// checks that the entries come in order; the response timeout bounds the wait for each
+// answer and each event.
+//
+// On the agent's side, AgentConfig.PMStore offers a PMStore: NewPMStore, then AddSegment and
+// AddEntry; the Agent answers the GET and the three actions and sends a triggered segment
+// one event report at a time, waiting for each confirmation. The PM-store's
+// MDC_ATTR_PM_STORE_CAPAB, when NewPMStore is given one, rules the selections (the
+// PMStoreCapab* bits): listing by abs-time-range needs pmsc-abs-time-select, clearing by
+// segm-id-list pmsc-clear-segm-by-list-sup and by abs-time-range
+// pmsc-clear-segm-by-time-sup; without the attribute every selection is accepted. A clear
+// deletes the entries of the selected segments, whose Segment-Usage-Count becomes 0; with
+// pmsc-clear-segm-remove it removes the segments as well, and Number-Of-Segments counts the
+// rest. An abs-time-range selects a segment when its Segment-Start-Abs-Time is after the
+// range's start and its Segment-End-Abs-Time before the range's end, both strictly (the
+// segment lies within the range); a segment without these attributes (given to AddSegment)
+// is never selected by time. A segm-id-list in MDC_ACT_SEG_GET_INFO lists the segments the
+// PM-store has and leaves the others out. The PM-store refuses a clear with the ROER
+// not-allowed-by-object, clearing nothing, when its capabilities do not allow the
+// selection, when a segm-id-list names a segment it lacks, and when a selected segment is
+// being transferred (from the trigger until the manager confirms the last event report,
+// or triggered to follow the transfer under way).
 //
 // # State machine
 //

@@ -1,6 +1,7 @@
 package ieee11073
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -12,12 +13,32 @@ import (
 var ErrNoSegment = errors.New("ieee11073: no such PM-segment")
 
 // PMStore is a persistent metric store an Agent offers (AgentConfig.PMStore): PM-segments
-// of stored entries that a manager lists (MDC_ACT_SEG_GET_INFO) and retrieves
-// (MDC_ACT_SEG_TRIG_XFER, then MDC_NOTI_SEGMENT_DATA event reports).
+// of stored entries that a manager lists (MDC_ACT_SEG_GET_INFO), retrieves
+// (MDC_ACT_SEG_TRIG_XFER, then MDC_NOTI_SEGMENT_DATA event reports) and clears
+// (MDC_ACT_SEG_CLR).
 //
 // Create one with NewPMStore, then add segments and entries; its methods are safe for
 // concurrent use, also while an Agent serves it. A transfer sends the entries the segment
 // held when the manager triggered it.
+//
+// Segment selections (SegmSelection) pick segments by all-segments, by segm-id-list
+// (instance numbers; for MDC_ACT_SEG_GET_INFO those the PM-store lacks are left out) or by
+// abs-time-range: a segment is in the range when its Segment-Start-Abs-Time
+// (MDC_ATTR_TIME_START_SEG) is after From and its Segment-End-Abs-Time
+// (MDC_ATTR_TIME_END_SEG) before To, both strictly, the two attributes being given to
+// AddSegment; a segment without them is never in a range.
+//
+// The PM-store's MDC_ATTR_PM_STORE_CAPAB, when given to NewPMStore, decides what it
+// accepts and how it clears (the PMStoreCapab* bits): abs-time-range in
+// MDC_ACT_SEG_GET_INFO needs pmsc-abs-time-select; a clear by segm-id-list needs
+// pmsc-clear-segm-by-list-sup, one by abs-time-range pmsc-clear-segm-by-time-sup; a clear
+// deletes the entries of the selected segments (their Segment-Usage-Count becomes 0) and,
+// with pmsc-clear-segm-remove, removes the segments as well (Number-Of-Segments counts the
+// rest). Without the attribute every selection is accepted and a clear empties segments.
+// A clear is refused with the ROER not-allowed-by-object, clearing nothing, when the
+// capabilities do not allow it, when a segm-id-list names a segment the PM-store lacks,
+// and when a selected segment is being transferred (from the trigger to the
+// confirmation of its last event report, or triggered to follow the transfer under way).
 type PMStore struct {
 	handle Handle
 	attrs  AttributeList
@@ -129,11 +150,64 @@ func (s *PMStore) getAttributes(dst AttributeList, ids []OID) AttributeList {
 	return dst
 }
 
-// segmentInfo appends the SegmentInfo of every segment to dst.
-func (s *PMStore) segmentInfo(dst SegmentInfoList) SegmentInfoList {
+// Bits of MDC_ATTR_PM_STORE_CAPAB (PMStoreCapab, 20601 Annex A) that decide how a PMStore
+// answers segment selections and clears.
+const (
+	PMStoreCapabVarNoOfSegm        uint16 = 0x8000 // pmsc-var-no-of-segm: the number of segments varies
+	PMStoreCapabAbsTimeSelect      uint16 = 0x0200 // pmsc-abs-time-select: abs-time-range selections
+	PMStoreCapabClearSegmByListSup uint16 = 0x0100 // pmsc-clear-segm-by-list-sup: clear by segm-id-list
+	PMStoreCapabClearSegmByTimeSup uint16 = 0x0080 // pmsc-clear-segm-by-time-sup: clear by abs-time-range
+	PMStoreCapabClearSegmRemove    uint16 = 0x0040 // pmsc-clear-segm-remove: a clear removes the segments
+)
+
+// capab returns the PM-store's MDC_ATTR_PM_STORE_CAPAB, and false when it has none.
+func (s *PMStore) capab() (uint16, bool) {
+	v, ok := s.attrs.Get(MDCAttrPMStoreCapab)
+	if !ok || len(v) != 2 {
+		return 0, false
+	}
+	return binary.BigEndian.Uint16(v), true
+}
+
+// allows reports whether the PM-store's capabilities include bit; a PM-store without
+// MDC_ATTR_PM_STORE_CAPAB allows everything.
+func (s *PMStore) allows(bit uint16) bool {
+	c, ok := s.capab()
+	return !ok || c&bit != 0
+}
+
+// selects reports whether sel selects seg. An abs-time-range selects a segment whose
+// Segment-Start-Abs-Time is after From and whose Segment-End-Abs-Time is before To; a
+// segment without both attributes is never selected by time.
+func (seg *pmSegment) selects(sel *SegmSelection) bool {
+	switch sel.Choice {
+	case SegmSelectionAllSegments:
+		return true
+	case SegmSelectionSegmIDList:
+		for _, id := range sel.SegmIDs {
+			if id == seg.inst {
+				return true
+			}
+		}
+	case SegmSelectionAbsTimeRange:
+		start, ok1 := seg.attrs.Get(MDCAttrTimeStartSeg)
+		end, ok2 := seg.attrs.Get(MDCAttrTimeEndSeg)
+		if !ok1 || !ok2 || len(start) != 8 || len(end) != 8 {
+			return false
+		}
+		return bytes.Compare(start, sel.From[:]) > 0 && bytes.Compare(end, sel.To[:]) < 0
+	}
+	return false
+}
+
+// segmentInfo appends the SegmentInfo of every segment sel selects to dst.
+func (s *PMStore) segmentInfo(dst SegmentInfoList, sel *SegmSelection) SegmentInfoList {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, seg := range s.segs {
+		if !seg.selects(sel) {
+			continue
+		}
 		attrs := AttributeList{
 			{ID: MDCAttrIDInstno, Value: binary.BigEndian.AppendUint16(nil, seg.inst)},
 			{ID: MDCAttrPMSegMap, Value: seg.mapEnc},
@@ -142,6 +216,53 @@ func (s *PMStore) segmentInfo(dst SegmentInfoList) SegmentInfoList {
 		dst = append(dst, SegmentInfo{InstNo: seg.inst, Attributes: append(attrs, seg.attrs...)})
 	}
 	return dst
+}
+
+// clearSegments deletes the entries of the segments sel selects, or removes the segments
+// when the PM-store's capabilities have pmsc-clear-segm-remove. It clears nothing and
+// returns ErrorValueNotAllowedByObject when the capabilities do not allow the selection,
+// when a segm-id-list names a segment the PM-store does not have, or when busy reports a
+// selected segment busy.
+func (s *PMStore) clearSegments(sel *SegmSelection, busy func(inst uint16) bool) (ErrorValue, bool) {
+	switch sel.Choice {
+	case SegmSelectionSegmIDList:
+		if !s.allows(PMStoreCapabClearSegmByListSup) {
+			return ErrorValueNotAllowedByObject, false
+		}
+	case SegmSelectionAbsTimeRange:
+		if !s.allows(PMStoreCapabClearSegmByTimeSup) {
+			return ErrorValueNotAllowedByObject, false
+		}
+	}
+	c, _ := s.capab()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sel.Choice == SegmSelectionSegmIDList {
+		for _, id := range sel.SegmIDs {
+			if s.segment(id) == nil {
+				return ErrorValueNotAllowedByObject, false
+			}
+		}
+	}
+	for _, seg := range s.segs {
+		if seg.selects(sel) && busy(seg.inst) {
+			return ErrorValueNotAllowedByObject, false
+		}
+	}
+	kept := s.segs[:0]
+	for _, seg := range s.segs {
+		if !seg.selects(sel) {
+			kept = append(kept, seg)
+			continue
+		}
+		seg.entries, seg.count = nil, 0 // a new array: a finished transfer's prefix stays intact
+		if c&PMStoreCapabClearSegmRemove == 0 {
+			kept = append(kept, seg)
+		}
+	}
+	clear(s.segs[len(kept):])
+	s.segs = kept
+	return 0, true
 }
 
 // snapshot returns the entries segment inst holds now.
@@ -193,11 +314,17 @@ func (l *agentLoop) pmStoreInvoke() bool {
 	res.ObjHandle, res.ActionType, res.Args = s.handle, a.ActionType, nil
 	switch a.ActionType {
 	case MDCActSegGetInfo:
-		if a.Invoke.SegmSelection.Choice != SegmSelectionAllSegments {
+		sel := &a.Invoke.SegmSelection
+		if sel.Choice == SegmSelectionAbsTimeRange && !s.allows(PMStoreCapabAbsTimeSelect) {
 			l.sendError(ErrorValueNotAllowedByObject)
 			return true
 		}
-		res.Result.SegmentInfo = s.segmentInfo(res.Result.SegmentInfo[:0])
+		res.Result.SegmentInfo = s.segmentInfo(res.Result.SegmentInfo[:0], sel)
+	case MDCActSegClr:
+		if v, ok := s.clearSegments(&a.Invoke.SegmSelection, l.transferring); !ok {
+			l.sendError(v)
+			return true
+		}
 	case MDCActSegTrigXfer:
 		inst := a.Invoke.TrigSegmDataXfer.SegInstNo
 		rsp := &res.Result.TrigSegmDataXfer
@@ -236,6 +363,15 @@ func (l *agentLoop) pmStoreInvoke() bool {
 		l.send(&l.out)
 	}
 	return true
+}
+
+// transferring reports whether a transfer of segment inst is under way or waiting to
+// start.
+func (l *agentLoop) transferring(inst uint16) bool {
+	if x := l.xfer; x != nil && x.inst == inst && (x.sent > 0 || x.next < x.count) {
+		return true
+	}
+	return l.xferNext != nil && l.xferNext.inst == inst
 }
 
 // sendError answers the received confirmed invoke with a ROER.

@@ -1,6 +1,7 @@
 package ieee11073
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -152,6 +153,64 @@ func FuzzManagerSegmentData(f *testing.F) {
 		}
 		if err := good.SendReport(ctx, report, true); err != nil {
 			t.Fatalf("the other association failed: %v", err)
+		}
+	})
+}
+
+// FuzzPMStoreSelection decodes a SegmSelection as the agent does from an
+// MDC_ACT_SEG_GET_INFO or MDC_ACT_SEG_CLR, checks that it encodes back to the same octets,
+// lists and clears the segments it selects in PM-stores of each clearing capability, and
+// checks that a clear empties or removes exactly the segments listed, or changes nothing
+// when refused.
+func FuzzPMStoreSelection(f *testing.F) {
+	for _, sel := range []SegmSelection{
+		{Choice: SegmSelectionAllSegments},
+		{Choice: SegmSelectionSegmIDList, SegmIDs: []uint16{2, 4}},
+		{Choice: SegmSelectionSegmIDList, SegmIDs: []uint16{1, 9}},
+		{Choice: SegmSelectionAbsTimeRange, From: absTime(1, 0, 0), To: absTime(2, 23, 0)},
+	} {
+		b, err := sel.AppendBinary(nil)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, uint8(0))
+		f.Add(b, uint8(0xFF))
+	}
+	f.Fuzz(func(t *testing.T, b []byte, flags uint8) {
+		var sel SegmSelection
+		n, err := sel.Unmarshal(b)
+		if err != nil {
+			return
+		}
+		enc, err := sel.AppendBinary(nil)
+		if err != nil || !bytes.Equal(enc, b[:n]) {
+			t.Fatalf("%x decodes to %+v, which encodes to %x, %v", b[:n], sel, enc, err)
+		}
+		capab := uint16(flags) & (PMStoreCapabClearSegmByListSup | PMStoreCapabClearSegmByTimeSup | PMStoreCapabClearSegmRemove | PMStoreCapabAbsTimeSelect)
+		s := timedPMStore(t, capab, 2)
+		listed := map[uint16]bool{}
+		for _, info := range s.segmentInfo(nil, &sel) {
+			if listed[info.InstNo] {
+				t.Fatalf("segment %d listed twice", info.InstNo)
+			}
+			listed[info.InstNo] = true
+		}
+		busy := flags&1 != 0
+		_, ok := s.clearSegments(&sel, func(inst uint16) bool { return busy && inst == 3 })
+		for inst := uint16(1); inst <= 4; inst++ {
+			k, err := s.Entries(inst)
+			switch {
+			case !ok || !listed[inst]:
+				if k != 2 || err != nil {
+					t.Fatalf("segment %d: %d entries, %v; want it untouched (clear ok %v)", inst, k, err, ok)
+				}
+			case capab&PMStoreCapabClearSegmRemove != 0:
+				if !errors.Is(err, ErrNoSegment) {
+					t.Fatalf("segment %d not removed", inst)
+				}
+			case k != 0 || err != nil:
+				t.Fatalf("segment %d: %d entries, %v; want it empty", inst, k, err)
+			}
 		}
 	})
 }

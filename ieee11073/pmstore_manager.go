@@ -32,7 +32,7 @@ func (e *TriggerError) Error() string {
 // Association is the application's handle on one association of a Manager, for the
 // requests the manager sends on its own initiative: a GET of an object's attributes and the
 // PM-store retrieval (20601 clause 8.9.3.4: MDC_ACT_SEG_GET_INFO, MDC_ACT_SEG_TRIG_XFER and
-// the MDC_NOTI_SEGMENT_DATA event reports that follow).
+// the MDC_NOTI_SEGMENT_DATA event reports that follow, MDC_ACT_SEG_CLR).
 //
 // Its methods are safe to call from any goroutine and block until the agent has answered;
 // the association's goroutine sends the request and takes in the answer, one request at a
@@ -74,6 +74,7 @@ const (
 	assocGet assocReqKind = iota
 	assocSegInfo
 	assocTrigXfer
+	assocSegClr
 )
 
 // assocReq is one application request, handed to the association's goroutine.
@@ -82,6 +83,7 @@ type assocReq struct {
 	obj   Handle
 	ids   []OID
 	inst  uint16
+	sel   SegmSelection     // assocSegInfo, assocSegClr
 	m     PmSegmentEntryMap // the entry map of the segment transferred
 	reply chan assocResult  // buffered, 1
 
@@ -110,8 +112,55 @@ func (a *Association) GetAttributes(ctx context.Context, obj Handle, ids ...OID)
 // (MDC_ACT_SEG_GET_INFO with all-segments) and returns it, copied. Each SegmentInfo's
 // attributes hold the segment's MDC_ATTR_PM_SEG_MAP, which TransferSegment needs.
 func (a *Association) SegmentInfo(ctx context.Context, store Handle) (SegmentInfoList, error) {
-	r, err := a.c.request(ctx, &assocReq{kind: assocSegInfo, obj: store})
-	return r.segs, err
+	return a.SelectSegmentInfo(ctx, store, SegmSelection{Choice: SegmSelectionAllSegments})
+}
+
+// SelectSegmentInfo is SegmentInfo for the segments sel selects: all of them, those of a
+// segm-id-list, or those of an abs-time-range (which an agent supports when its
+// MDC_ATTR_PM_STORE_CAPAB has pmsc-abs-time-select). It fails with an error wrapping
+// ErrChoice, sending nothing, when sel.Choice is none of the three, or ErrTooLong when
+// the list does not fit its length field.
+func (a *Association) SelectSegmentInfo(ctx context.Context, store Handle, sel SegmSelection) (SegmentInfoList, error) {
+	r := &assocReq{kind: assocSegInfo, obj: store}
+	if err := copySelection(&r.sel, &sel); err != nil {
+		return nil, err
+	}
+	res, err := a.c.request(ctx, r)
+	return res.segs, err
+}
+
+// ClearSegments asks the PM-store store to clear the segments sel selects
+// (MDC_ACT_SEG_CLR): the agent deletes their entries, and removes the segments themselves
+// when its MDC_ATTR_PM_STORE_CAPAB has pmsc-clear-segm-remove. It returns nil once the
+// agent has confirmed the clear. An agent refuses a selection its capabilities do not
+// allow (clearing by segm-id-list needs pmsc-clear-segm-by-list-sup, by abs-time-range
+// pmsc-clear-segm-by-time-sup) with a ROER, returned as a *RemoteError; a PMStore of this
+// package also refuses a list naming a segment it does not have, and a clear of a segment
+// it is transferring. It fails with an error wrapping ErrChoice, sending nothing, when
+// sel.Choice is none of the three selections, or ErrTooLong when the list does not fit its
+// length field.
+func (a *Association) ClearSegments(ctx context.Context, store Handle, sel SegmSelection) error {
+	r := &assocReq{kind: assocSegClr, obj: store}
+	if err := copySelection(&r.sel, &sel); err != nil {
+		return err
+	}
+	_, err := a.c.request(ctx, r)
+	return err
+}
+
+// copySelection copies src into dst, checking its choice.
+func copySelection(dst, src *SegmSelection) error {
+	switch src.Choice {
+	case SegmSelectionAllSegments, SegmSelectionSegmIDList, SegmSelectionAbsTimeRange:
+	default:
+		return fmt.Errorf("ieee11073: segment selection %v: %w", src.Choice, ErrChoice)
+	}
+	if _, err := src.AppendBinary(nil); err != nil {
+		return err
+	}
+	*dst = *src
+	dst.SegmIDs = append([]uint16(nil), src.SegmIDs...)
+	return nil
 }
 
 // TransferSegment asks the PM-store store to send the segment seg (MDC_ACT_SEG_TRIG_XFER)
@@ -230,7 +279,12 @@ func (c *managerConn) startRequest() {
 		c.prst(r.invoke, MessageROIVConfirmedAction)
 		a := &c.out.PRST.Action
 		a.ObjHandle, a.ActionType, a.Args = r.obj, MDCActSegGetInfo, nil
-		a.Invoke.SegmSelection = SegmSelection{Choice: SegmSelectionAllSegments}
+		a.Invoke.SegmSelection = r.sel
+	case assocSegClr:
+		c.prst(r.invoke, MessageROIVConfirmedAction)
+		a := &c.out.PRST.Action
+		a.ObjHandle, a.ActionType, a.Args = r.obj, MDCActSegClr, nil
+		a.Invoke.SegmSelection = r.sel
 	case assocTrigXfer:
 		c.prst(r.invoke, MessageROIVConfirmedAction)
 		a := &c.out.PRST.Action
@@ -281,6 +335,8 @@ func (c *managerConn) handleOpResponse() {
 			segs[i] = SegmentInfo{InstNo: l[i].InstNo, Attributes: cloneAttributes(l[i].Attributes)}
 		}
 		c.finishOp(assocResult{segs: segs})
+	case r.kind == assocSegClr && d.Choice == MessageRORSConfirmedAction && d.ActionResult.ActionType == MDCActSegClr:
+		c.finishOp(assocResult{})
 	case r.kind == assocTrigXfer && d.Choice == MessageRORSConfirmedAction && d.ActionResult.ActionType == MDCActSegTrigXfer:
 		rsp := d.ActionResult.Result.TrigSegmDataXfer
 		if rsp.Result != TrigSegmXferRspSuccessful {
