@@ -89,8 +89,8 @@ type AgentConfig struct {
 	OnStateChange func(from, to State)
 
 	// PMStore, when not nil, is the PM-store the agent offers: it answers a GET of the
-	// PM-store's handle, MDC_ACT_SEG_GET_INFO (all segments) and MDC_ACT_SEG_TRIG_XFER,
-	// and sends a triggered segment as confirmed MDC_NOTI_SEGMENT_DATA event reports, one
+	// PM-store's handle, MDC_ACT_SEG_GET_INFO (any selection), MDC_ACT_SEG_TRIG_XFER and
+	// MDC_ACT_SEG_CLR as PMStore describes, and sends a triggered segment as confirmed MDC_NOTI_SEGMENT_DATA event reports, one
 	// at a time: the next goes out once the manager has confirmed the previous one. A
 	// manager that does not answer within ResponseTimeout has the association aborted; one
 	// that answers with sevtsta-manager-abort ends the transfer. Nil: a GET or ACTION on
