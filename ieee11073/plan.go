@@ -169,6 +169,8 @@ func (c *Configuration) appendPlannedScan(dst []Observation, obs []ObservationSc
 		h := obs[n].ObjHandle
 		j := next
 		if j >= len(plans) || plans[j].handle != h {
+			// Searched here, not with planIndex: a call in the loop would make the
+			// compiler keep the loop's values on the stack.
 			if len(plans) > smallConfig {
 				j = c.index(h)
 			} else {
@@ -240,16 +242,22 @@ func (p *fixedPlan) headsMatch(v []byte) bool {
 // fillOther sets in out, the observations of v, the relative time stamp, status and unit
 // that v holds.
 func (p *fixedPlan) fillOther(out []Observation, v []byte) {
-	for i := range out {
-		o := &out[i]
-		if p.relAt >= 0 {
-			o.RelTime = RelativeTime(binary.BigEndian.Uint32(v[p.relAt:]))
+	if i := p.relAt; i >= 0 {
+		rel := RelativeTime(binary.BigEndian.Uint32(v[i:]))
+		for k := range out {
+			out[k].RelTime = rel
 		}
-		if p.statAt >= 0 {
-			o.Status = binary.BigEndian.Uint16(v[p.statAt:])
+	}
+	if i := p.statAt; i >= 0 {
+		status := binary.BigEndian.Uint16(v[i:])
+		for k := range out {
+			out[k].Status = status
 		}
-		if p.unitAt >= 0 {
-			o.Unit = OID(binary.BigEndian.Uint16(v[p.unitAt:]))
+	}
+	if i := p.unitAt; i >= 0 {
+		unit := OID(binary.BigEndian.Uint16(v[i:]))
+		for k := range out {
+			out[k].Unit = unit
 		}
 	}
 }
