@@ -52,18 +52,7 @@ func FuzzManagerConn(f *testing.F) {
 	}
 	defer m.Close()
 	ctx := context.Background()
-	agentSide, managerSide := net.Pipe()
-	if !m.ServeConn(ctx, managerSide) {
-		f.Fatal("ServeConn refused")
-	}
-	good, err := NewAgent(agentSide, AgentConfig{})
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer good.Close()
-	if err := good.Associate(ctx); err != nil {
-		f.Fatal(err)
-	}
+	good := associatedPipeAgent(f, m)
 	aarq := loadSessions(f)[1].apdus[0].data // Antidote's blood pressure AARQ, 0x02BC
 	report := bpReport(120, 80, 93, 60)
 
@@ -98,4 +87,23 @@ func FuzzManagerConn(f *testing.F) {
 			t.Fatalf("the other association failed: %v", err)
 		}
 	})
+}
+
+// associatedPipeAgent connects an Agent to m over an in-memory pipe and associates it; the
+// Agent is closed when the test ends.
+func associatedPipeAgent(tb testing.TB, m *Manager) *Agent {
+	tb.Helper()
+	agentSide, managerSide := net.Pipe()
+	if !m.ServeConn(context.Background(), managerSide) {
+		tb.Fatal("ServeConn refused")
+	}
+	a, err := NewAgent(agentSide, AgentConfig{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { a.Close() })
+	if err := a.Associate(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return a
 }

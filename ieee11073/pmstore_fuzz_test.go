@@ -68,18 +68,7 @@ func FuzzManagerSegmentData(f *testing.F) {
 	}
 	defer m.Close()
 	ctx := context.Background()
-	agentSide, managerSide := net.Pipe()
-	if !m.ServeConn(ctx, managerSide) {
-		f.Fatal("ServeConn refused")
-	}
-	good, err := NewAgent(agentSide, AgentConfig{})
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer good.Close()
-	if err := good.Associate(ctx); err != nil {
-		f.Fatal(err)
-	}
+	good := associatedPipeAgent(f, m)
 	<-infos
 	aarq := loadSessions(f)[1].apdus[0].data // Antidote's blood pressure AARQ, 0x02BC
 	mapEnc, _ := glucoseMap.AppendBinary(nil)
