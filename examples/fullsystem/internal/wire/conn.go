@@ -371,7 +371,16 @@ func (s *Server) Serve(l net.Listener) error {
 			}
 			return err
 		}
+		// Counted under the lock Close takes before it waits, so that Close either sees
+		// this connection or the connection sees Close.
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			nc.Close()
+			return ErrServerClosed
+		}
 		s.wg.Add(1)
+		s.mu.Unlock()
 		go s.serveConn(nc)
 	}
 }
