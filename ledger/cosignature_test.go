@@ -376,9 +376,13 @@ func TestWitnessQuorumMixed(t *testing.T) {
 	assert.ErrorContains(t, err, "1 of 3 witness cosignatures valid, quorum 2")
 
 	// A bad line by a configured witness fails the whole note.
-	bad := []byte(line(1, f.ts))
-	bad[len(bad)-5] ^= 1
-	_, err = f.verifier(t, 1, keys...).Open(f.signedWith(t, f.body, append(lines, string(bad))...))
+	// The bit is flipped in the signature, not in its base64 text, which could turn a
+	// character into one that is not base64 at all.
+	bp, err := ws[1].SignAt([]byte(f.body), time.Unix(f.ts, 0))
+	require.NoError(t, err)
+	bp[len(bp)-1] ^= 1
+	bad := payloadLine(ws[1].Name(), bp)
+	_, err = f.verifier(t, 1, keys...).Open(f.signedWith(t, f.body, append(lines, bad)...))
 	assert.ErrorIs(t, err, ledger.ErrCosignatureInvalid)
 	assert.ErrorContains(t, err, "w1.example")
 
